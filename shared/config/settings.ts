@@ -354,7 +354,8 @@ function readTenants(r: Reader, defaults: TenantDefaults): TenantConfig[] {
   const parsed = z.array(tenantEntrySchema).min(1).safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const where = issue.path.length ? `[${issue.path.join('.')}]` : '';
+      const [index, ...field] = issue.path.map(String);
+      const where = index === undefined ? '' : `[${index}]${field.length ? '.' + field.join('.') : ''}`;
       r.fail(`O365_TENANTS${where}`, issue.message);
     }
     return [];

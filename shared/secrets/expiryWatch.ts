@@ -1,0 +1,164 @@
+/**
+ * The I/O around evaluateSecretExpiry: gathers what each source says about a tenant's secret, applies
+ * the pure rules against the stored state, saves the state, then raises the alerts. The maintenance
+ * timer calls check() on every run; RotatingClientSecretCredential calls onTokenFailure, so an expired
+ * secret (AADSTS7000222) alerts at once instead of at the next timer run.
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { Alert } from '../alerts/model';
+import type { TenantConfig } from '../config/settings';
+import { isSecretRejection } from '../entraErrors';
+import type { Logger } from '../log';
+import { SecretRejectedError, SecretUnavailableError } from './errors';
+import { evaluateSecretExpiry, type ExpiryEvaluationInput, type ExpirySource } from './expiry';
+import type { ExpiryStateStore } from './expiryStateStore';
+import { readAppPasswordExpiries, selectCredentialInUse, type GraphFetch } from './graphExpiry';
+import type { ClientSecret, ClientSecretProvider } from './secretProvider';
+import type { TokenFailureListener } from './rotatingCredential';
+
+export interface AlertSink {
+  raise(alert: Alert): Promise<void>;
+}
+
+export interface SecretExpiryWatchOptions {
+  secrets: ClientSecretProvider;
+  store: ExpiryStateStore;
+  alerter: AlertSink;
+  logger: Logger;
+  thresholdsDays: readonly number[];
+  /** GRAPH_EXPIRY_CHECK: the tenant's own app credential (it is the app that needs Application.Read.All). */
+  graph?: { credentialFor(tenant: TenantConfig): TokenCredential; fetch?: GraphFetch };
+  clock?: () => Date;
+}
+
+export interface SecretExpiryReport {
+  tenantId: string;
+  daysLeft?: number;
+  earliestExpiry?: Date;
+  sources: ExpirySource[];
+  alerts: Alert[];
+}
+
+const MAX_SAVE_ATTEMPTS = 3;
+
+export class SecretExpiryWatch {
+  private readonly clock: () => Date;
+  private readonly pendingFailureChecks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: SecretExpiryWatchOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** For RotatingClientSecretCredential: checks at once on a secret refusal, never throws. */
+  readonly onTokenFailure: TokenFailureListener = (tenant, code) => {
+    if (!isSecretRejection(code)) return;
+    // Many queue messages fail together when a secret dies: one check per tenant at a time is enough.
+    if (this.pendingFailureChecks.has(tenant.tenantId)) return;
+    const check = this.check(tenant, { tokenFailureCode: code })
+      .catch((e: unknown) =>
+        this.options.logger.error('Secret expiry check after a token refusal failed', {
+          tenantId: tenant.tenantId,
+          aadstsCode: code,
+          reason: e instanceof Error ? e.message : String(e),
+        }),
+      )
+      .finally(() => this.pendingFailureChecks.delete(tenant.tenantId));
+    this.pendingFailureChecks.set(tenant.tenantId, check);
+  };
+
+  /** Resolves when the checks started by onTokenFailure have finished (tests, graceful shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pendingFailureChecks.values()]);
+  }
+
+  async check(
+    tenant: TenantConfig,
+    options: { tokenFailureCode?: string } = {},
+  ): Promise<SecretExpiryReport> {
+    const input: Omit<ExpiryEvaluationInput, 'state' | 'now'> = {
+      tenantId: tenant.tenantId,
+      thresholdsDays: this.options.thresholdsDays,
+      sources: [],
+      tokenFailureCode: options.tokenFailureCode,
+    };
+
+    let secret: ClientSecret | undefined;
+    try {
+      secret = await this.options.secrets.get(tenant);
+    } catch (e) {
+      if (!(e instanceof SecretUnavailableError)) throw e;
+      input.secretUnavailable = { reason: e.reason, detail: e.message, code: e.innerCode ?? e.code };
+    }
+    if (secret?.source === 'keyVault') {
+      if (secret.expiresOn) {
+        input.sources.push({
+          source: 'keyVault',
+          expiresOn: secret.expiresOn,
+          detail: `version ${secret.version ?? '?'}`,
+        });
+      } else {
+        input.keyVaultHasNoExpiry = true;
+      }
+    }
+
+    if (this.options.graph) await this.askGraph(tenant, secret, input);
+
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.options.store.load(tenant.tenantId);
+      const result = evaluateSecretExpiry({ ...input, now: this.clock(), state: stored.state });
+      if (await this.options.store.save(tenant.tenantId, result.state, stored.etag)) {
+        for (const alert of result.alerts) await this.options.alerter.raise(alert);
+        return {
+          tenantId: tenant.tenantId,
+          daysLeft: result.daysLeft,
+          earliestExpiry: result.earliestExpiry,
+          sources: input.sources,
+          alerts: result.alerts,
+        };
+      }
+      // Another instance evaluated meanwhile; re-read its state so an alert it sent is not sent twice.
+      if (attempt >= MAX_SAVE_ATTEMPTS) {
+        this.options.logger.warn('Secret expiry state kept changing; evaluation skipped this run', {
+          tenantId: tenant.tenantId,
+        });
+        return { tenantId: tenant.tenantId, sources: input.sources, alerts: [] };
+      }
+    }
+  }
+
+  private async askGraph(
+    tenant: TenantConfig,
+    secret: ClientSecret | undefined,
+    input: Omit<ExpiryEvaluationInput, 'state' | 'now'>,
+  ): Promise<void> {
+    const graph = this.options.graph!;
+    try {
+      const answer = await readAppPasswordExpiries(tenant, graph.credentialFor(tenant), {
+        fetch: graph.fetch,
+      });
+      if (answer.status === 'notGranted') {
+        input.graphNotGranted = { detail: answer.detail };
+        return;
+      }
+      input.graphChecked = true;
+      const inUse = selectCredentialInUse(answer.credentials, secret?.value);
+      if (inUse) {
+        input.sources.push({
+          source: 'graph',
+          expiresOn: inUse.endDateTime,
+          detail: `keyId ${inUse.keyId}${inUse.displayName ? ` (${inUse.displayName})` : ''}`,
+        });
+      }
+    } catch (e) {
+      // The Graph token itself may be refused: that is the strongest signal there is.
+      if (e instanceof SecretRejectedError) {
+        input.tokenFailureCode ??= e.aadstsCode;
+        return;
+      }
+      this.options.logger.warn('Secret expiry check could not read Microsoft Graph; going on without it', {
+        tenantId: tenant.tenantId,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+}

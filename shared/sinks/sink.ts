@@ -1,0 +1,74 @@
+/**
+ * Where normalized events go. One write per content blob, idempotent: writing the same blob again
+ * replaces what the earlier write left, so a retried queue message never duplicates events.
+ * Other destinations (Event Hubs, HTTP) implement the same interface.
+ */
+import type { ContentType } from '../contentTypes';
+
+export interface ContentBlobRef {
+  tenantId: string;
+  contentType: ContentType;
+  contentId: string;
+  contentCreated?: string;
+}
+
+export interface SinkWriteResult {
+  /** Where the events went, in the sink's own terms (e.g. `container/path` for blobs). */
+  location: string;
+  events: number;
+  bytes: number;
+}
+
+export interface EventSink {
+  readonly name: string;
+  write(blob: ContentBlobRef, events: AsyncIterable<object> | Iterable<object>): Promise<SinkWriteResult>;
+}
+
+/** A write that did not complete; whatever an earlier write of the same blob left stays in place. */
+export class SinkWriteError extends Error {
+  readonly sink: string;
+  readonly contentId: string;
+  readonly statusCode?: number;
+  readonly code?: string;
+
+  constructor(args: {
+    sink: string;
+    contentId: string;
+    reason: string;
+    cause?: unknown;
+    statusCode?: number;
+    code?: string;
+  }) {
+    super(`${args.sink} sink could not write content ${args.contentId}: ${args.reason}`, {
+      cause: args.cause,
+    });
+    this.name = 'SinkWriteError';
+    this.sink = args.sink;
+    this.contentId = args.contentId;
+    this.statusCode = args.statusCode;
+    this.code = args.code;
+  }
+}
+
+/** Thrown while serializing when an event cannot be written as one JSON line. */
+export class UnserializableEventError extends Error {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+  ) {
+    super(`event #${index} cannot be serialized as JSON: ${reason}`);
+    this.name = 'UnserializableEventError';
+  }
+}
+
+/** One event as one NDJSON line (JSON.stringify escapes newlines inside strings). */
+export function ndjsonLine(event: object, index: number): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(event);
+  } catch (error) {
+    throw new UnserializableEventError(index, (error as Error).message);
+  }
+  if (text === undefined) throw new UnserializableEventError(index, 'JSON.stringify returned nothing');
+  return `${text}\n`;
+}

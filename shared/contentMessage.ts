@@ -19,6 +19,11 @@ export interface ContentMessage {
   source: ContentSource;
   /** When we enqueued it (ISO 8601), for lag metrics. */
   enqueuedAt: string;
+  /**
+   * How often the fetch was put off because Microsoft throttled us or failed transiently. Those
+   * waits are taken as new delayed messages so they do not use up the queue's dequeue count.
+   */
+  deferrals?: number;
 }
 
 const contentMessageSchema = z.object({
@@ -31,6 +36,7 @@ const contentMessageSchema = z.object({
   contentExpiration: z.string().optional(),
   source: z.enum(['webhook', 'backfill', 'replay']),
   enqueuedAt: z.string(),
+  deferrals: z.number().int().nonnegative().optional(),
 });
 
 export class InvalidContentMessageError extends Error {

@@ -1,0 +1,157 @@
+/**
+ * The composition root: builds every client and store once from the validated configuration, for
+ * the Azure entry point, the local host, the CLI and the tests alike. Nothing here decides policy.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { createAlerter } from '../shared/alerts/alerter';
+import type { Alert } from '../shared/alerts/model';
+import type { AppConfig, TenantConfig } from '../shared/config/settings';
+import type { Logger } from '../shared/log';
+import { ManagementActivityClient, contentUriProblem } from '../shared/managementApi';
+import type { ContentUriCheck } from '../shared/notifications/validateNotification';
+import { ContentQueue } from '../shared/queue/contentQueue';
+import { TableExpiryStateStore } from '../shared/secrets/expiryStateStore';
+import { SecretExpiryWatch } from '../shared/secrets/expiryWatch';
+import { RotatingClientSecretCredential } from '../shared/secrets/rotatingCredential';
+import { ClientSecretProvider, createSecretProvider } from '../shared/secrets/secretProvider';
+import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
+import type { EventSink } from '../shared/sinks/sink';
+import { CheckpointStore } from '../shared/state/checkpoints';
+import { ContentLedger } from '../shared/state/contentLedger';
+import { StateStore } from '../shared/state/keyValueState';
+import { createStorageClients, StorageClients } from '../shared/storage/clients';
+
+export interface ServiceOptions {
+  /** Where service-level logs and alerts go (each invocation also logs through its own context). */
+  logger: Logger;
+  /** Identity for Key Vault, identity-based storage and Graph; default DefaultAzureCredential. */
+  azureCredential?: TokenCredential;
+  /** Only for a local Key Vault stand-in, whose host is not under vault.azure.net. */
+  disableKeyVaultChallengeVerification?: boolean;
+  /** Passed to every Management API client (tests shorten retries with it). */
+  clientOptions?: ConstructorParameters<typeof ManagementActivityClient>[2];
+  sink?: EventSink;
+}
+
+export interface ReceiverServices {
+  config: AppConfig;
+  logger: Logger;
+  storage: StorageClients;
+  queue: ContentQueue;
+  ledger: ContentLedger;
+  checkpoints: CheckpointStore;
+  state: StateStore;
+  sink: EventSink;
+  secrets: ClientSecretProvider;
+  expiryWatch: SecretExpiryWatch;
+  tenant(tenantId: string): TenantConfig | undefined;
+  credentialFor(tenant: TenantConfig): TokenCredential;
+  clientFor(tenant: TenantConfig): ManagementActivityClient;
+  checkContentUri: ContentUriCheck;
+  raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
+  /** Creates the queues, tables and container if missing; cached after the first success. */
+  ensureStorage(): Promise<void>;
+}
+
+export function createServices(config: AppConfig, options: ServiceOptions): ReceiverServices {
+  const azureCredential =
+    options.azureCredential ??
+    new DefaultAzureCredential({ managedIdentityClientId: config.managedIdentityClientId });
+  const storage = createStorageClients(config.storage, azureCredential);
+  const queue = new ContentQueue(storage.queueService, config.names);
+  const ledger = new ContentLedger(storage.tableClient(config.names.ledgerTable));
+  const checkpoints = new CheckpointStore(storage.tableClient(config.names.stateTable));
+  const state = new StateStore(storage.tableClient(config.names.stateTable), options.logger);
+  const blobSink = options.sink
+    ? undefined
+    : new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
+  const sink: EventSink = options.sink ?? (blobSink as BlobNdjsonSink);
+  const secrets = createSecretProvider(config, azureCredential, {
+    disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
+  });
+  const tenants = new Map(config.tenants.map((t) => [t.tenantId, t]));
+  const alerter = createAlerter(config, options.logger);
+  const raiseAlert = (alert: Alert, logger?: Logger) =>
+    (logger ? createAlerter(config, logger) : alerter).raise(alert);
+
+  const credentials = new Map<string, TokenCredential>();
+  const clients = new Map<string, ManagementActivityClient>();
+  // Built lazily below: the watch needs credentialFor, and credentialFor reports to the watch.
+  let expiryWatch: SecretExpiryWatch;
+  const credentialFor = (tenant: TenantConfig): TokenCredential => {
+    let c = credentials.get(tenant.tenantId);
+    if (!c) {
+      c = new RotatingClientSecretCredential(tenant, secrets, {
+        onTokenFailure: (t, code, error) => expiryWatch.onTokenFailure(t, code, error),
+      });
+      credentials.set(tenant.tenantId, c);
+    }
+    return c;
+  };
+  expiryWatch = new SecretExpiryWatch({
+    secrets,
+    store: new TableExpiryStateStore(storage.tableClient(config.names.stateTable)),
+    alerter,
+    logger: options.logger,
+    thresholdsDays: config.secretExpiry.thresholdsDays,
+    graph: config.secretExpiry.graphCheck ? { credentialFor } : undefined,
+  });
+  const clientFor = (tenant: TenantConfig): ManagementActivityClient => {
+    let c = clients.get(tenant.tenantId);
+    if (!c) {
+      c = new ManagementActivityClient(tenant, credentialFor(tenant), {
+        requestTimeoutMs: config.api.requestTimeoutMs,
+        maxAttempts: config.api.maxAttempts,
+        logger: options.logger,
+        ...options.clientOptions,
+      });
+      clients.set(tenant.tenantId, c);
+    }
+    return c;
+  };
+  const checkContentUri: ContentUriCheck = (uri, tenant) => {
+    const problem = contentUriProblem(uri, {
+      tenantId: tenant.tenantId,
+      apiBaseUrl: tenant.endpoints.apiBaseUrl,
+    });
+    return problem ? problem.detail : undefined;
+  };
+
+  let ready: Promise<void> | undefined;
+  const ensureStorage = (): Promise<void> => {
+    ready ??= Promise.all([
+      queue.ensureExists(),
+      ledger.ensureExists(),
+      checkpoints.ensureExists(),
+      state.ensureExists(),
+      blobSink?.ensureExists(),
+    ]).then(
+      () => undefined,
+      (e: unknown) => {
+        ready = undefined;
+        throw e;
+      },
+    );
+    return ready;
+  };
+
+  return {
+    config,
+    logger: options.logger,
+    storage,
+    queue,
+    ledger,
+    checkpoints,
+    state,
+    sink,
+    secrets,
+    expiryWatch,
+    tenant: (id) => tenants.get(id.toLowerCase()),
+    credentialFor,
+    clientFor,
+    checkContentUri,
+    raiseAlert,
+    ensureStorage,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Turns one content blob's records into the events the sink writes: each record normalized once
+ * (Microsoft repeats records, even inside one blob), and a record that cannot be normalized kept as
+ * an ECS `pipeline_error` event with the original, so nothing is silently dropped.
+ */
+import type { NormalizeContext } from '../normalize';
+import { normalizeRecord } from '../normalize';
+
+export interface BlobNormalizationStats {
+  records: number;
+  events: number;
+  duplicateRecords: number;
+  rejectedRecords: number;
+}
+
+export interface NormalizedBlob {
+  events: AsyncIterable<object>;
+  /** Final once `events` has been consumed. */
+  stats(): BlobNormalizationStats;
+}
+
+function recordIdOf(record: unknown): string | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  const id = (record as { Id?: unknown }).Id;
+  return typeof id === 'string' && id !== '' ? id.toLowerCase() : undefined;
+}
+
+export function pipelineErrorEvent(record: unknown, reason: string, context: NormalizeContext): object {
+  return {
+    '@timestamp': new Date().toISOString(),
+    event: { kind: 'pipeline_error', provider: 'm365-activity-receiver', reason },
+    error: { message: reason },
+    ...(context.tenantId ? { organization: { id: context.tenantId } } : {}),
+    o365: { audit: record, contentId: context.contentId, contentType: context.contentType },
+  };
+}
+
+export function normalizeBlobRecords(
+  records: AsyncIterable<unknown>,
+  context: NormalizeContext,
+): NormalizedBlob {
+  const stats: BlobNormalizationStats = { records: 0, events: 0, duplicateRecords: 0, rejectedRecords: 0 };
+  const seen = new Set<string>();
+  async function* events(): AsyncGenerator<object> {
+    for await (const record of records) {
+      stats.records += 1;
+      const id = recordIdOf(record);
+      if (id !== undefined) {
+        if (seen.has(id)) {
+          stats.duplicateRecords += 1;
+          continue;
+        }
+        seen.add(id);
+      }
+      const result = normalizeRecord(record, context);
+      stats.events += 1;
+      if (result.ok) {
+        yield result.event;
+      } else {
+        stats.rejectedRecords += 1;
+        yield pipelineErrorEvent(record, result.reason, context);
+      }
+    }
+  }
+  return { events: events(), stats: () => ({ ...stats }) };
+}

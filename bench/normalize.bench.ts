@@ -1,0 +1,71 @@
+/**
+ * Normalization throughput, raw record text to normalized event text (JSON.parse, normalizeRecord,
+ * JSON.stringify), against the same run's JSON.parse + JSON.stringify of the same records: the
+ * least any receiver that touches the records must do. Goal: at least 0.5x the baseline.
+ */
+import { CONTENT_TYPES } from '../shared/contentTypes';
+import { normalizeRecord } from '../shared/normalize';
+import { generateRecords } from '../local/simulator/generator';
+import type { Figure } from './figure';
+
+const PER_CONTENT_TYPE = 4000;
+const ROUNDS = 7;
+const TENANT_ID = '4d5e6f70-8192-4a3b-9c4d-5e6f70819203';
+
+function recordLines(): string[] {
+  const lines: string[] = [];
+  CONTENT_TYPES.forEach((contentType, i) => {
+    for (const record of generateRecords(contentType, PER_CONTENT_TYPE, {
+      seed: 1000 + i,
+      tenantId: TENANT_ID,
+    })) {
+      lines.push(JSON.stringify(record));
+    }
+  });
+  return lines;
+}
+
+/** Returns records per second for one pass; the output length is kept so the work is not elided. */
+function timePass(lines: string[], transform: (line: string) => string): { rate: number; chars: number } {
+  let chars = 0;
+  const start = process.hrtime.bigint();
+  for (const line of lines) chars += transform(line).length;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { rate: lines.length / seconds, chars };
+}
+
+const baseline = (line: string): string => JSON.stringify(JSON.parse(line));
+
+const normalize = (line: string): string => {
+  const result = normalizeRecord(JSON.parse(line) as unknown, { tenantName: 'Contoso' });
+  return result.ok ? JSON.stringify(result.event) : result.reason;
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function run(): Promise<Figure[]> {
+  const lines = recordLines();
+  // Warm up both paths so the JIT has compiled them before anything is timed.
+  timePass(lines, baseline);
+  timePass(lines, normalize);
+  const baseRates: number[] = [];
+  const normRates: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    baseRates.push(timePass(lines, baseline).rate);
+    normRates.push(timePass(lines, normalize).rate);
+  }
+  const base = median(baseRates);
+  const norm = median(normRates);
+  return [
+    {
+      name: 'normalize',
+      value: Math.round(norm),
+      unit: 'records/s',
+      ratio: norm / base,
+      baseline: 'JSON.parse+stringify',
+    },
+  ];
+}

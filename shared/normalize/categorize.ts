@@ -1,0 +1,61 @@
+/**
+ * ECS categorization (`event.kind`, `event.category`, `event.type`) from the workload and the
+ * operation. Operation names are free text across hundreds of services, so most of the work is a
+ * verb classifier; the few families a SOC queries first (sign-ins, directory changes, file and
+ * mailbox activity, admin cmdlets) get explicit rules in their workload modules.
+ */
+import type { EventCategory, EventKind, EventType } from './ecsEvent';
+
+export interface Categorization {
+  kind: EventKind;
+  category: EventCategory[];
+  type: EventType[];
+}
+
+/** The event types ECS expects with each category this module uses (ECS allowed values). */
+const EXPECTED_TYPES: Readonly<Record<EventCategory, readonly EventType[]>> = {
+  authentication: ['start', 'end', 'info'],
+  configuration: ['access', 'change', 'creation', 'deletion', 'info'],
+  email: ['info'],
+  file: ['access', 'change', 'creation', 'deletion', 'info'],
+  iam: ['admin', 'change', 'creation', 'deletion', 'group', 'info', 'user'],
+  intrusion_detection: ['allowed', 'denied', 'info'],
+  malware: ['info'],
+  session: ['start', 'end', 'info'],
+  web: ['access', 'error', 'info'],
+};
+
+export const DEFAULT_CATEGORIZATION: Categorization = { kind: 'event', category: ['web'], type: ['info'] };
+
+export type Verb = 'creation' | 'deletion' | 'change' | 'access' | 'info';
+
+// Order matters: "FileDeletedFirstStageRecycleBin" is a deletion, "FolderCreated" a creation.
+const VERBS: readonly [RegExp, Verb][] = [
+  [/delet|remov|recycl|purg|hardd|softd/i, 'deletion'],
+  [/creat|^add|added|^new-|upload|cop(y|ied)|register|insert/i, 'creation'],
+  [
+    /updat|modif|chang|^set-|^set |renam|moved|^move|restor|enabl|disabl|reset|edit|grant|revok|assign|consent|checked|replac/i,
+    'change',
+  ],
+  [/access|download|view|preview|read|open|search|^get-|sync|login|logon|used/i, 'access'],
+];
+
+export function verbOf(operation: string): Verb {
+  for (const [pattern, verb] of VERBS) if (pattern.test(operation)) return verb;
+  return 'info';
+}
+
+/**
+ * Keeps only the types ECS expects for the event's categories; falls back to `info` (which every
+ * category used here accepts) so a new operation name can never produce a non-conformant event.
+ */
+export function conform(c: Categorization): Categorization {
+  const type = c.type.filter(
+    (t, i) => c.type.indexOf(t) === i && c.category.every((cat) => EXPECTED_TYPES[cat].includes(t)),
+  );
+  return { kind: c.kind, category: c.category, type: type.length > 0 ? type : ['info'] };
+}
+
+export function categorized(category: EventCategory, ...type: EventType[]): Categorization {
+  return conform({ kind: 'event', category: [category], type });
+}

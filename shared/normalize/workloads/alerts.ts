@@ -1,0 +1,65 @@
+/**
+ * Security alerts (SecurityComplianceAlerts 40, WDATPAlerts 78, MCASAlerts 98, Purview insider-risk
+ * alerts 307): the alert policy becomes `rule.*`, the event an `alert`. `Data` carries the alert's
+ * details as a string of JSON, parsed into `o365.alert.data` when it parses.
+ */
+import { Categorization, categorized } from '../categorize';
+import { addRelatedUser } from '../common';
+import type { EcsEvent } from '../ecsEvent';
+import { asObject, asString, isEmailAddress, JsonObject } from '../values';
+import { severityLevel } from './dlp';
+
+export const ALERT_RECORD_TYPES: ReadonlySet<number> = new Set([40, 78, 98, 307]);
+
+export function alertCategorization(category: string | undefined): Categorization {
+  const c = (category ?? '').toLowerCase();
+  let result: Categorization;
+  if (c === 'threatmanagement') result = categorized('malware', 'info');
+  else if (/dataloss|datagovernance|informationgovernance|informationprotection/.test(c))
+    result = categorized('file', 'info');
+  else if (/access|permission|mailflow/.test(c)) result = categorized('iam', 'info');
+  else result = categorized('intrusion_detection', 'info');
+  return { ...result, kind: 'alert' };
+}
+
+export function applyAlert(record: JsonObject, event: EcsEvent): void {
+  const category = asString(record.Category);
+  const c = alertCategorization(category);
+  event.event.kind = c.kind;
+  event.event.category = c.category;
+  event.event.type = c.type;
+
+  const rule: NonNullable<EcsEvent['rule']> = {};
+  const name = asString(record.Name) ?? asString(record.AlertType);
+  const policyId = asString(record.PolicyId);
+  if (name !== undefined) rule.name = name;
+  if (policyId !== undefined) rule.id = policyId;
+  if (category !== undefined) rule.category = category;
+  const description = asString(record.Description);
+  if (description !== undefined) rule.description = description;
+  if (Object.keys(rule).length > 0) event.rule = rule;
+
+  const level = severityLevel(asString(record.Severity));
+  if (level !== undefined) event.event.severity = level;
+  const comments = asString(record.Comments);
+  if (comments !== undefined) event.message = comments;
+
+  const alert: NonNullable<EcsEvent['o365']['alert']> = {};
+  const fields = [
+    ['id', 'AlertId'],
+    ['type', 'AlertType'],
+    ['status', 'Status'],
+    ['source', 'Source'],
+    ['entity_type', 'EntityType'],
+    ['entity_id', 'AlertEntityId'],
+  ] as const;
+  for (const [key, field] of fields) {
+    const v = asString(record[field]);
+    if (v !== undefined) alert[key] = v;
+  }
+  const data = asObject(record.Data);
+  if (data) alert.data = data;
+  event.o365.alert = alert;
+  if (alert.entity_id !== undefined && isEmailAddress(alert.entity_id))
+    addRelatedUser(event, alert.entity_id);
+}

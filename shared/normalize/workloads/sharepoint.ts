@@ -1,0 +1,81 @@
+/**
+ * SharePoint Online and OneDrive: file and folder operations, sharing, pages, lists and sites.
+ * For file operations `SiteUrl + SourceRelativeUrl + SourceFileName` is the `ObjectId` URL.
+ */
+import { Categorization, categorized, conform, verbOf } from '../categorize';
+import { setTargetUser } from '../common';
+import type { EcsEvent } from '../ecsEvent';
+import { enumName, ITEM_TYPES } from '../enums';
+import { asString, JsonObject } from '../values';
+
+const URL_HOST = /^https?:\/\/([^/:?#\s]+)/i;
+
+export function sharePointCategorization(operation: string): Categorization {
+  const verb = verbOf(operation);
+  if (/^(file|folder)/i.test(operation)) return conform({ kind: 'event', category: ['file'], type: [verb] });
+  // Sharing and links change who can reach a file; using a link is an access.
+  if (/shar|link|invitation|accessrequest/i.test(operation)) {
+    return categorized('file', /used|accessed/i.test(operation) ? 'access' : 'change');
+  }
+  if (/^page/i.test(operation) || /search/i.test(operation)) return categorized('web', 'access');
+  if (/(added|removed)(to|from)group|groupmember/i.test(operation))
+    return categorized('iam', 'group', 'change');
+  if (
+    /(siteadmin|sitecollectionadmin|owner).*(added|removed)|(added|removed).*(admin|owner)/i.test(operation)
+  ) {
+    return categorized('iam', 'admin', 'change');
+  }
+  if (/^(list|site|web|group|permission|tenant|sitecollection)/i.test(operation)) {
+    return conform({ kind: 'event', category: ['configuration'], type: [verb] });
+  }
+  return categorized('web', 'info');
+}
+
+function extensionOf(name: string): string | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : undefined;
+}
+
+export function applySharePoint(record: JsonObject, event: EcsEvent): void {
+  const c = sharePointCategorization(event.event.action ?? '');
+  event.event.kind = c.kind;
+  event.event.category = c.category;
+  event.event.type = c.type;
+
+  const objectId = asString(record.ObjectId);
+  const siteUrl = asString(record.SiteUrl);
+  const urlText = objectId !== undefined && URL_HOST.test(objectId) ? objectId : siteUrl;
+  if (urlText !== undefined && URL_HOST.test(urlText)) {
+    event.url = { original: urlText };
+    const host = URL_HOST.exec(urlText);
+    if (host) event.url.domain = host[1].toLowerCase();
+  }
+
+  const name = asString(record.SourceFileName);
+  const directory = asString(record.SourceRelativeUrl);
+  const extension =
+    asString(record.SourceFileExtension)?.replace(/^\./, '').toLowerCase() ?? (name && extensionOf(name));
+  if (name !== undefined || directory !== undefined) {
+    event.file = {};
+    if (name !== undefined) event.file.name = name;
+    if (extension !== undefined && extension !== '') event.file.extension = extension;
+    if (directory !== undefined) event.file.directory = directory;
+    if (objectId !== undefined && name !== undefined) event.file.path = objectId;
+  }
+
+  const siteId = asString(record.Site);
+  if (siteUrl !== undefined || siteId !== undefined) {
+    event.o365.site = {};
+    if (siteUrl !== undefined) event.o365.site.url = siteUrl;
+    if (siteId !== undefined) event.o365.site.id = siteId;
+  }
+  const itemType = enumName(record.ItemType, ITEM_TYPES);
+  if (itemType !== undefined) event.o365.item_type = itemType;
+
+  // Sharing records name who received access: a person, or a SharePoint/security group.
+  const grantee = asString(record.TargetUserOrGroupName) ?? asString(record.UserSharedWith);
+  if (grantee !== undefined) {
+    if (/group/i.test(asString(record.TargetUserOrGroupType) ?? '')) event.group = { name: grantee };
+    else setTargetUser(event, grantee);
+  }
+}

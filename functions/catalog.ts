@@ -15,6 +15,8 @@ export interface CatalogOptions {
   /** Observers for the live summary of `npm start` and for tests. */
   onBlobDone?(outcome: BlobOutcome): void;
   now?: () => Date;
+  /** First delay of a throttled or transient fetch put off as a delayed message (default 5 s). */
+  deferralBaseSeconds?: number;
 }
 
 export function defineReceiverFunctions(
@@ -56,6 +58,7 @@ export function defineReceiverFunctions(
       services.checkpoints.recordNotification(tenantId, contentType as ContentType, at),
     raiseAlert: (alert, logger) => services.raiseAlert(alert, logger),
     maxDequeueCount: MAX_DEQUEUE_COUNT,
+    deferralBaseSeconds: options.deferralBaseSeconds,
     now: options.now,
     onBlobDone: options.onBlobDone,
   });

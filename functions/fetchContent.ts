@@ -48,7 +48,11 @@ export interface FetchContentDependencies {
   maxDequeueCount: number;
   /** How many times a throttled or transient fetch is put off before normal retries take over. */
   maxDeferrals?: number;
+  /** First deferral delay, doubled per deferral up to 300 s (default 5 s; tests use 1). */
+  deferralBaseSeconds?: number;
   now?: () => Date;
+  /** Jitter source in [0, 1) for deferral delays. */
+  random?: () => number;
   onBlobDone?(outcome: BlobOutcome): void;
 }
 
@@ -58,6 +62,9 @@ export type BlobOutcome =
   | { status: 'lost'; message: ContentMessage; reason: string }
   | { status: 'deferred'; message: ContentMessage; delaySeconds: number; reason: string }
   | { status: 'failed'; message?: ContentMessage; reason: string; willRetry: boolean };
+
+/** Longest wait of one deferral; also well under the 7-day visibility limit of a queue message. */
+const MAX_DEFERRAL_SECONDS = 300;
 
 /** How a fetch failure is handled; keyed by the API client's error classification. */
 type FailurePolicy = 'lost' | 'defer' | 'retry';
@@ -83,6 +90,8 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
   const tenants = new Map(deps.tenants.map((t) => [t.tenantId, t]));
   const now = deps.now ?? (() => new Date());
   const maxDeferrals = deps.maxDeferrals ?? 6;
+  const deferralBaseSeconds = deps.deferralBaseSeconds ?? 5;
+  const random = deps.random ?? Math.random;
   const report = (o: BlobOutcome) => deps.onBlobDone?.(o);
 
   async function refuse(raw: unknown, reason: string, log: Logger, message?: ContentMessage): Promise<void> {
@@ -125,13 +134,12 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
           log.warn('could not record the notification time', { ...ids, error: describe(e) }),
         );
     }
-    if (await deps.ledger.isDone(tenant.tenantId, message.contentId)) {
-      log.info('content blob already processed; skipped', { ...ids, source: message.source });
-      report({ status: 'duplicate', message });
-      return;
-    }
-
     try {
+      if (await deps.ledger.isDone(tenant.tenantId, message.contentId)) {
+        log.info('content blob already processed; skipped', { ...ids, source: message.source });
+        report({ status: 'duplicate', message });
+        return;
+      }
       const records = deps.streamContent(tenant, message.contentUri);
       const normalized = normalizeBlobRecords(records, {
         tenantId: tenant.tenantId,
@@ -165,13 +173,12 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       log.info('content blob written', { ...ids, events: written.events, location: written.location });
       report({ status: 'written', message, stats, location: written.location });
     } catch (error) {
-      await handleFailure(error, raw, message, tenant, context, log);
+      await handleFailure(error, message, tenant, context, log);
     }
   }
 
   async function handleFailure(
     error: unknown,
-    raw: unknown,
     message: ContentMessage,
     tenant: TenantConfig,
     context: InvocationContext,
@@ -200,10 +207,14 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
     const deferrals = message.deferrals ?? 0;
     if (policy === 'defer' && deferrals < maxDeferrals) {
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      const backoff = Math.min(300, 5 * 2 ** deferrals);
-      const delaySeconds = Math.max(
-        typeof retryAfterMs === 'number' ? Math.ceil(retryAfterMs / 1000) : 0,
-        Math.round(backoff / 2 + Math.random() * (backoff / 2)),
+      const backoff = Math.min(MAX_DEFERRAL_SECONDS, deferralBaseSeconds * 2 ** deferrals);
+      // Half fixed, half jitter: spreads the blobs of one throttling burst without waiting less than half.
+      const delaySeconds = Math.min(
+        MAX_DEFERRAL_SECONDS,
+        Math.max(
+          typeof retryAfterMs === 'number' ? Math.ceil(retryAfterMs / 1000) : 0,
+          Math.max(1, Math.round(backoff / 2 + random() * (backoff / 2))),
+        ),
       );
       await deps.requeue({ ...message, deferrals: deferrals + 1 }, delaySeconds);
       log.warn('content fetch put off', { ...ids, delaySeconds, deferrals: deferrals + 1, reason });
@@ -228,7 +239,6 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       log.warn('content fetch failed; the queue will retry it', { ...ids, dequeueCount, reason });
     }
     report({ status: 'failed', message, reason, willRetry: !lastTry });
-    void raw;
     throw error instanceof Error ? error : new Error(reason);
   }
 

@@ -106,10 +106,15 @@ export function defineWebhook(deps: WebhookDependencies): HttpFunctionDefinition
       }
     }
     if (reasons.length > 0 && deps.onRejected) {
-      await deps.onRejected(
-        { rejected: reasons.length, accepted: accepted.size, reasons: [...new Set(reasons)] },
-        log,
-      );
+      // The accepted items are already queued: a failing alert must not turn this into a retry.
+      try {
+        await deps.onRejected(
+          { rejected: reasons.length, accepted: accepted.size, reasons: [...new Set(reasons)] },
+          log,
+        );
+      } catch (e) {
+        log.error('webhook could not report refused notifications', { error: (e as Error).message });
+      }
     }
     log.info('webhook accepted notifications', {
       received: body.items.length,

@@ -507,3 +507,8 @@ function readThresholds(r: Reader): number[] {
   }
   return [...new Set(out)].sort((a, b) => b - a);
 }
+
+/** Reads the process environment: the Function App's settings, or the shell's for local runs. */
+export function loadConfigFromEnvironment(): AppConfig {
+  return loadConfig(process.env);
+}

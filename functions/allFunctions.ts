@@ -1,0 +1,11 @@
+import type { CatalogOptions } from './catalog';
+import { defineReceiverFunctions } from './catalog';
+import type { FunctionDefinition } from './definition';
+import type { ReceiverServices } from './services';
+import { withStorageReady } from './withStorageReady';
+
+/** The full list, as registered in Azure and in the local host. */
+export function allFunctions(services: ReceiverServices, options: CatalogOptions = {}): FunctionDefinition[] {
+  const definitions = [...defineReceiverFunctions(services, options)];
+  return definitions.map((d) => withStorageReady(d, services.ensureStorage));
+}

@@ -9,7 +9,10 @@ import { buildHealthReport, HealthSources } from '../shared/maintenance/healthRe
 import { describeError } from '../shared/maintenance/describeError';
 import type { HttpFunctionDefinition } from './definition';
 
-export function defineHealth(sources: HealthSources, options: { now?: () => Date } = {}): HttpFunctionDefinition {
+export function defineHealth(
+  sources: HealthSources,
+  options: { now?: () => Date } = {},
+): HttpFunctionDefinition {
   const now = options.now ?? (() => new Date());
   async function handler(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const log = loggerFromContext(context);

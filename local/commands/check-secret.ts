@@ -1,0 +1,63 @@
+/**
+ * `npm run cli -- check-secret [--tenant ID]`: asks Entra for a token with each tenant's client secret
+ * and runs the timer's SecretExpiryWatch, printing the days left. Exits 1 when a secret is refused,
+ * expired or cannot be read, with the reason on one line.
+ */
+import { describeError } from '../../shared/maintenance/describeError';
+import type { CliCommand, CliIo } from './command';
+import { buildRuntime, failWith, parseOptions } from './runtime';
+
+const USAGE = 'usage: check-secret [--tenant ID] [--verbose]';
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseOptions(args, { valued: ['tenant'] });
+  if (typeof parsed === 'string') return failWith(io, `${parsed} (${USAGE})`, 2);
+  if (parsed.flags.has('help')) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (parsed.positional.length > 0)
+    return failWith(io, `unexpected argument ${parsed.positional[0]} (${USAGE})`, 2);
+  const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
+  if ('exitCode' in runtime) return runtime.exitCode;
+  const { services } = runtime;
+  const tenantId = parsed.values.get('tenant')?.toLowerCase();
+  if (tenantId && !services.tenant(tenantId)) return failWith(io, `tenant ${tenantId} is not configured`, 2);
+
+  let firstFailure: string | undefined;
+  await services.ensureStorage().catch((e: unknown) => {
+    firstFailure ??= `storage unreachable: ${describeError(e)}`;
+  });
+  if (firstFailure) return failWith(io, firstFailure);
+  for (const tenant of services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId)) {
+    // A real token request: Entra is the only source that knows a secret has expired or was revoked.
+    let tokenProblem: string | undefined;
+    try {
+      await services.credentialFor(tenant).getToken(tenant.endpoints.tokenScope);
+    } catch (e) {
+      tokenProblem = describeError(e);
+    }
+    await services.expiryWatch.settled();
+    try {
+      const report = await services.expiryWatch.check(tenant);
+      const days =
+        report.daysLeft === undefined
+          ? 'expiry date unknown (no Key Vault expiry; set GRAPH_EXPIRY_CHECK=true to read it from Entra)'
+          : report.daysLeft < 0
+            ? `expired ${Math.abs(report.daysLeft).toFixed(1)} day(s) ago (${report.earliestExpiry?.toISOString()})`
+            : `expires in ${report.daysLeft.toFixed(1)} day(s) (${report.earliestExpiry?.toISOString()})`;
+      io.stdout.write(`${tenant.tenantId}: token ${tokenProblem ? 'refused' : 'ok'}; ${days}\n`);
+      if (report.daysLeft !== undefined && report.daysLeft < 0)
+        firstFailure ??= `tenant ${tenant.tenantId}: the client secret has expired`;
+    } catch (e) {
+      firstFailure ??= `tenant ${tenant.tenantId}: expiry check failed: ${describeError(e)}`;
+    }
+    if (tokenProblem) firstFailure ??= `tenant ${tenant.tenantId}: ${tokenProblem}`;
+  }
+  return firstFailure ? failWith(io, firstFailure) : 0;
+}
+
+export const command: CliCommand = {
+  summary: "check each tenant's client secret: a token request and the days until it expires",
+  run,
+};

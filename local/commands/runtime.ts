@@ -1,0 +1,109 @@
+/**
+ * What the operator commands share: the services built from the environment exactly as the Function
+ * App builds them (so a command takes the timer's code paths), option parsing, a one-line failure,
+ * and a progress line that redraws itself on a terminal and is a plain log line otherwise.
+ */
+import { createServices, ReceiverServices, ServiceOptions } from '../../functions/services';
+import { ConfigError, loadConfig } from '../../shared/config/settings';
+import { CONTENT_TYPES, type ContentType } from '../../shared/contentTypes';
+import { createLogger, type Logger, type LogLevel } from '../../shared/log';
+import { describeError } from '../../shared/maintenance/describeError';
+import type { CliIo } from './command';
+
+export interface CommandRuntime {
+  services: ReceiverServices;
+  logger: Logger;
+}
+
+/** Logs go to standard error, so standard output carries only what the command reports. */
+export function stderrLogger(io: CliIo, minLevel: LogLevel = 'warn'): Logger {
+  return createLogger((level, line) => io.stderr.write(`[${level}] ${line}\n`), minLevel);
+}
+
+/** Writes `error: <reason>` on one line and returns the exit status. */
+export function failWith(io: CliIo, reason: string, exitCode = 1): number {
+  io.stderr.write(`error: ${reason.split('\n')[0]}\n`);
+  return exitCode;
+}
+
+export function buildRuntime(
+  io: CliIo,
+  options: { verbose?: boolean; serviceOptions?: Partial<ServiceOptions> } = {},
+): CommandRuntime | { exitCode: number } {
+  const logger = stderrLogger(io, options.verbose ? 'info' : 'warn');
+  try {
+    const config = loadConfig(io.env);
+    return { services: createServices(config, { logger, ...options.serviceOptions }), logger };
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr.write(`${e.message}\n`);
+      return { exitCode: 2 };
+    }
+    return { exitCode: failWith(io, `cannot build the services: ${describeError(e)}`) };
+  }
+}
+
+export interface ParsedOptions {
+  values: Map<string, string>;
+  flags: Set<string>;
+  positional: string[];
+}
+
+/** `--name value`, `--name=value` for `valued`, bare `--name` for `flags`; anything else is an error. */
+export function parseOptions(
+  args: readonly string[],
+  spec: { valued?: readonly string[]; flags?: readonly string[] },
+): ParsedOptions | string {
+  const out: ParsedOptions = { values: new Map(), flags: new Set(), positional: [] };
+  const valued = new Set(spec.valued ?? []);
+  const flags = new Set([...(spec.flags ?? []), 'verbose', 'help']);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      out.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (valued.has(name)) {
+      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '') return `--${name} needs a value`;
+      out.values.set(name, value);
+    } else if (flags.has(name) && eq === -1) {
+      out.flags.add(name);
+    } else {
+      return `unknown option ${arg}`;
+    }
+  }
+  return out;
+}
+
+/** `--content-type` checked against the API's names (any case). */
+export function contentTypeOption(value: string | undefined): { contentType?: ContentType; error?: string } {
+  if (value === undefined) return {};
+  const match = CONTENT_TYPES.find((ct) => ct.toLowerCase() === value.toLowerCase());
+  return match
+    ? { contentType: match }
+    : { error: `--content-type "${value}" is not one of ${CONTENT_TYPES.join(', ')}` };
+}
+
+/** A redrawn status line on a terminal; one plain line per update otherwise. */
+export class ProgressLine {
+  private drawn = false;
+  constructor(private readonly io: CliIo) {}
+
+  update(text: string): void {
+    if (this.io.isTTY) {
+      this.io.stdout.write(`\r\x1b[2K${text}`);
+      this.drawn = true;
+    } else {
+      this.io.stdout.write(`${text}\n`);
+    }
+  }
+
+  /** Ends the redrawn line so what follows starts on its own line. */
+  done(): void {
+    if (this.drawn) this.io.stdout.write('\n');
+    this.drawn = false;
+  }
+}

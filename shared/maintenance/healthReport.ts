@@ -1,0 +1,131 @@
+/**
+ * What the health endpoint reports, per tenant × content type: subscription and webhook status (read
+ * live from /subscriptions/list), last notification, last backfill, checkpoint lag, and the days left
+ * on the client secret as the last maintenance run found them. Never a secret value.
+ */
+import { z } from 'zod';
+import type { AppConfig, TenantConfig } from '../config/settings';
+import type { ContentType } from '../contentTypes';
+import type { Subscription } from '../managementApi';
+import type { CheckpointActivity } from '../state/checkpoints';
+import { checkpointLagMinutes } from './backfillPlan';
+import { describeError } from './describeError';
+import type { KeeperState } from './subscriptionKeeper';
+import { SECRET_REPORT_SCOPE } from './runMaintenance';
+
+export interface HealthSources {
+  config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook'>;
+  clientFor(tenant: TenantConfig): { listSubscriptions(): Promise<Subscription[]> };
+  checkpoints: { listActivity(): Promise<CheckpointActivity[]> };
+  state: KeeperState;
+  queue?: { depth(): Promise<{ queued: number; poison: number }> };
+}
+
+export interface ContentTypeHealth {
+  contentType: ContentType;
+  subscription: string;
+  webhook: string;
+  webhookAddress?: string;
+  lastNotificationAt?: string;
+  lastBackfillAt?: string;
+  checkpoint?: string;
+  checkpointLagMinutes?: number;
+}
+
+export interface TenantHealth {
+  tenantId: string;
+  displayName?: string;
+  secretDaysLeft?: number;
+  secretExpiresOn?: string;
+  secretCheckedAt?: string;
+  subscriptionsError?: string;
+  contentTypes: ContentTypeHealth[];
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  generatedAt: string;
+  problems: string[];
+  queue?: { queued: number; poison: number };
+  queueError?: string;
+  tenants: TenantHealth[];
+}
+
+/** Lag past which backfill is considered behind (two default timer periods plus slack). */
+export const CHECKPOINT_LAG_WARN_MINUTES = 60;
+
+const secretReportSchema = z.object({
+  daysLeft: z.number().optional(),
+  earliestExpiry: z.string().optional(),
+  checkedAt: z.string().optional(),
+});
+
+export async function buildHealthReport(sources: HealthSources, now: Date): Promise<HealthReport> {
+  const problems: string[] = [];
+  const report: HealthReport = { status: 'ok', generatedAt: now.toISOString(), problems, tenants: [] };
+  let activity: CheckpointActivity[] = [];
+  try {
+    activity = await sources.checkpoints.listActivity();
+  } catch (e) {
+    problems.push(`checkpoints unreadable: ${describeError(e)}`);
+  }
+  if (sources.queue) {
+    try {
+      report.queue = await sources.queue.depth();
+      if (report.queue.poison > 0) problems.push(`${report.queue.poison} message(s) in the poison queue`);
+    } catch (e) {
+      report.queueError = describeError(e);
+      problems.push(`queue unreadable: ${report.queueError}`);
+    }
+  }
+
+  for (const tenant of sources.config.tenants) {
+    const th: TenantHealth = { tenantId: tenant.tenantId, displayName: tenant.displayName, contentTypes: [] };
+    report.tenants.push(th);
+    let subscriptions: Subscription[] | undefined;
+    try {
+      subscriptions = await sources.clientFor(tenant).listSubscriptions();
+    } catch (e) {
+      th.subscriptionsError = describeError(e);
+      problems.push(`${tenant.tenantId}: subscriptions unreadable: ${th.subscriptionsError}`);
+    }
+    const secret = await sources.state
+      .get(SECRET_REPORT_SCOPE, tenant.tenantId, secretReportSchema)
+      .catch(() => undefined);
+    if (secret) {
+      th.secretDaysLeft = secret.daysLeft === undefined ? undefined : Math.floor(secret.daysLeft * 10) / 10;
+      th.secretExpiresOn = secret.earliestExpiry;
+      th.secretCheckedAt = secret.checkedAt;
+      if (secret.daysLeft !== undefined && secret.daysLeft <= 7) {
+        problems.push(`${tenant.tenantId}: client secret expires in ${th.secretDaysLeft} day(s)`);
+      }
+    }
+    for (const contentType of sources.config.contentTypes) {
+      const sub = subscriptions?.find((s) => s.contentType === contentType);
+      const seen = activity.find((a) => a.tenantId === tenant.tenantId && a.contentType === contentType);
+      const checkpoint = seen?.lastContentCreatedEnd;
+      const lag = checkpointLagMinutes(checkpoint ? new Date(checkpoint) : undefined, now);
+      const ct: ContentTypeHealth = {
+        contentType,
+        subscription: subscriptions ? (sub?.status ?? 'missing') : 'unknown',
+        webhook: subscriptions ? (sub?.webhook?.status ?? 'none') : 'unknown',
+        webhookAddress: sub?.webhook?.address,
+        lastNotificationAt: seen?.lastNotificationAt,
+        lastBackfillAt: seen?.lastBackfillAt,
+        checkpoint,
+        checkpointLagMinutes: lag,
+      };
+      th.contentTypes.push(ct);
+      const where = `${tenant.tenantId}/${contentType}`;
+      if (subscriptions && ct.subscription !== 'enabled')
+        problems.push(`${where}: subscription ${ct.subscription}`);
+      if (subscriptions && sources.config.webhook.address && ct.webhook !== 'enabled') {
+        problems.push(`${where}: webhook ${ct.webhook}`);
+      }
+      if (lag !== undefined && lag > CHECKPOINT_LAG_WARN_MINUTES)
+        problems.push(`${where}: backfill ${lag} minutes behind`);
+    }
+  }
+  report.status = problems.length === 0 ? 'ok' : 'degraded';
+  return report;
+}

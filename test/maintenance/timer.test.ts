@@ -1,0 +1,402 @@
+/** The maintenance timer against the simulated tenant and Azurite. */
+import type { InvocationContext } from '@azure/functions';
+import { defineFetchContent } from '../../functions/fetchContent';
+import { defineHealth } from '../../functions/health';
+import { defineMaintenance } from '../../functions/maintenance';
+import { AzuriteInstance, startAzurite } from '../../local/azurite';
+import { startLocalHost } from '../../local/host';
+import type { Simulator } from '../../local/simulator';
+import { formatWindowTime } from '../../shared/managementApi';
+import { runMaintenance } from '../../shared/maintenance/runMaintenance';
+import { MemorySink } from '../../shared/sinks/memorySink';
+import { memoryLogger } from '../../shared/log';
+import {
+  AUTH_ID,
+  envFor,
+  Receiver,
+  SECRET,
+  servicesFor,
+  simulator,
+  startReceiver,
+  TENANT,
+  TestServices,
+} from './world';
+
+jest.setTimeout(60_000);
+
+let azurite: AzuriteInstance;
+let receiver: Receiver;
+beforeAll(async () => {
+  [azurite, receiver] = await Promise.all([startAzurite(), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([azurite?.stop(), receiver?.close()]);
+});
+
+const MINUTE = 60_000;
+const later = (minutes: number) => new Date(Date.now() + minutes * MINUTE);
+
+async function withWorld(
+  body: (sim: Simulator, services: TestServices, env: Record<string, string | undefined>) => Promise<void>,
+  options: { sim?: Parameters<typeof simulator>; env?: Record<string, string | undefined> } = {},
+): Promise<void> {
+  const sim = await simulator(...(options.sim ?? []));
+  try {
+    const env = envFor(sim, azurite.connectionString, {
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_AUTH_ID: AUTH_ID,
+      ...options.env,
+    });
+    await body(sim, servicesFor(env), env);
+  } finally {
+    await sim.stop();
+  }
+}
+
+const webhookOf = (sim: Simulator, contentType: string) =>
+  sim.subscriptions(TENANT).find((s) => s.contentType === contentType);
+
+describe('keeping subscriptions alive', () => {
+  it('starts missing subscriptions with the configured webhook and auth id', () =>
+    withWorld(async (sim, services) => {
+      const report = await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      expect(report.failures).toBe(0);
+      for (const ct of ['Audit.SharePoint', 'Audit.Exchange']) {
+        expect(webhookOf(sim, ct)).toEqual({
+          contentType: ct,
+          status: 'enabled',
+          webhook: { status: 'enabled', address: receiver.url, authId: AUTH_ID, expiration: null },
+        });
+      }
+      expect(services.alerts().filter((a) => a.kind === 'subscriptionStarted')).toHaveLength(2);
+    }));
+
+  it('re-enables a disabled webhook and restarts one that reverted to null, after the spacing', () =>
+    withWorld(async (sim, services) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      sim.setWebhookState(TENANT, 'Audit.SharePoint', 'disabled');
+      sim.setWebhookState(TENANT, 'Audit.Exchange', null);
+
+      const tooSoon = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions'],
+        now: later(5),
+      });
+      expect(tooSoon.tenants[0].subscriptions!.map((o) => o.result)).toEqual(['waitSpacing', 'waitSpacing']);
+      expect(webhookOf(sim, 'Audit.SharePoint')!.webhook!.status).toBe('disabled');
+      expect(webhookOf(sim, 'Audit.Exchange')!.webhook).toBeNull();
+
+      const repaired = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions'],
+        now: later(16),
+      });
+      expect(
+        repaired.tenants[0].subscriptions!.map((o) => [o.result, 'reason' in o ? o.reason : '']),
+      ).toEqual([
+        ['started', 'webhookDisabled'],
+        ['started', 'webhookMissing'],
+      ]);
+      expect(webhookOf(sim, 'Audit.SharePoint')!.webhook!.status).toBe('enabled');
+      expect(webhookOf(sim, 'Audit.Exchange')!.webhook!.status).toBe('enabled');
+      expect(services.alerts().filter((a) => a.kind === 'webhookReenabled')).toHaveLength(2);
+    }));
+
+  it('alerts a subscription disabled by an admin (AF20023) once across runs and skips its backfill', () =>
+    withWorld(async (sim, services) => {
+      sim.disableSubscriptionByAdmin(TENANT, 'Audit.SharePoint');
+      const first = await runMaintenance(services, services.log, { tasks: ['subscriptions', 'backfill'] });
+      const second = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions', 'backfill'],
+        now: later(20),
+      });
+      const adminAlerts = services.alerts().filter((a) => a.kind === 'subscriptionDisabledByAdmin');
+      expect(adminAlerts).toHaveLength(1);
+      expect(adminAlerts[0]).toMatchObject({
+        tenantId: TENANT,
+        severity: 'error',
+        details: { contentType: 'Audit.SharePoint' },
+      });
+      expect(first.tenants[0].subscriptions![0]).toMatchObject({ result: 'disabledByAdmin', alerted: true });
+      expect(second.tenants[0].subscriptions![0]).toMatchObject({
+        result: 'disabledByAdmin',
+        alerted: false,
+      });
+      const starts = sim.requests.filter(
+        (r) => r.operation === 'start' && r.query.contentType === 'Audit.SharePoint',
+      );
+      expect(starts).toHaveLength(1);
+      expect(second.tenants[0].backfills.map((b) => b.contentType)).toEqual(['Audit.Exchange']);
+    }));
+
+  it('in backfill-only mode starts subscriptions without a webhook and says so', () =>
+    withWorld(
+      async (sim, services) => {
+        await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+        expect(webhookOf(sim, 'Audit.SharePoint')).toMatchObject({ status: 'enabled', webhook: null });
+        expect(services.log.lines.some((l) => l.line.includes('WEBHOOK_URL is not set'))).toBe(true);
+      },
+      { env: { WEBHOOK_URL: undefined, WEBHOOK_AUTH_ID: undefined } },
+    ));
+
+  it("isolates one tenant's failure: the expiry check still runs and the failure is reported", () =>
+    withWorld(async (sim, services) => {
+      sim.faults.add({ operation: 'list', kind: 'wrong-shape', times: 5 });
+      const report = await runMaintenance(services, services.log);
+      expect(report.tenants[0].subscriptionsError).toMatch(/unexpected answer shape/);
+      expect(report.tenants[0].secretExpiry).toBeDefined();
+      expect(report.failures).toBeGreaterThanOrEqual(1);
+      expect(
+        services.log.lines.some(
+          (l) => l.level === 'error' && l.line.includes('keeping subscriptions failed'),
+        ),
+      ).toBe(true);
+    }));
+});
+
+describe('filling gaps', () => {
+  it('finds content whose notifications were dropped; the sink gets it exactly once even when backfill runs twice', () =>
+    withWorld(async (sim, services, env) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      const published = sim.generateAndPublish(TENANT, 'Audit.SharePoint', {
+        blobs: 3,
+        recordsPerBlob: 4,
+        createdAt: new Date(Date.now() - 2 * 3600_000),
+        notify: false,
+      });
+      const first = await runMaintenance(services, services.log, { tasks: ['backfill'] });
+      const sp = first.tenants[0].backfills.find((b) => b.contentType === 'Audit.SharePoint')!;
+      expect(sp).toMatchObject({ found: 3, enqueued: 3 });
+      // The same content enqueued again before any of it was fetched (an operator's re-run).
+      const again = await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        since: new Date(Date.now() - 3 * 3600_000),
+      });
+      expect(again.tenants[0].backfills.find((b) => b.contentType === 'Audit.SharePoint')).toMatchObject({
+        enqueued: 3,
+      });
+
+      const sink = new MemorySink();
+      const fetchServices = servicesFor(env, sink);
+      const host = await startLocalHost(
+        [
+          defineFetchContent({
+            queueName: fetchServices.queue.queueName,
+            tenants: fetchServices.config.tenants,
+            ledger: fetchServices.ledger,
+            sink,
+            streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
+            checkContentUri: fetchServices.checkContentUri,
+            requeue: (m, delay) => fetchServices.queue.enqueue([m], { visibilityTimeoutSeconds: delay }),
+            poison: (raw) => fetchServices.queue.sendToPoison(raw),
+            raiseAlert: (a, l) => fetchServices.raiseAlert(a as never, l),
+            maxDequeueCount: 5,
+          }),
+        ],
+        {
+          storageConnectionString: env.AzureWebJobsStorage!,
+          logger: memoryLogger(),
+          timers: 'manual',
+          pollIntervalMs: { min: 20, max: 100 },
+        },
+      );
+      try {
+        await host.whenQueuesIdle({ timeoutMs: 30_000 });
+      } finally {
+        await host.stop();
+      }
+      // Copies fetched at the same moment may both write; the sink replaces per blob, so events land once.
+      expect(sink.blobs.size).toBe(3);
+      const ids = sink.allEvents().map((e) => (e as { event: { id: string } }).event.id);
+      expect(ids).toHaveLength(12);
+      expect(new Set(ids).size).toBe(12);
+      for (const p of published) expect(await services.ledger.isDone(TENANT, p.contentId)).toBe(true);
+
+      const third = await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        since: new Date(Date.now() - 3 * 3600_000),
+      });
+      expect(third.tenants[0].backfills.find((b) => b.contentType === 'Audit.SharePoint')).toMatchObject({
+        found: 3,
+        enqueued: 0,
+      });
+    }));
+
+  it('keeps the checkpoint across a restart and lists on from it', () =>
+    withWorld(async (sim, services, env) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      await runMaintenance(services, services.log, { tasks: ['backfill'] });
+      const before = await services.checkpoints.get(TENANT, 'Audit.Exchange');
+      expect(before).toBeDefined();
+
+      const restarted = servicesFor(env);
+      expect(await restarted.checkpoints.get(TENANT, 'Audit.Exchange')).toMatchObject({
+        lastContentCreatedEnd: before!.lastContentCreatedEnd,
+      });
+      const seen = sim.requests.length;
+      await runMaintenance(restarted, restarted.log, {
+        tasks: ['backfill'],
+        contentTypes: ['Audit.Exchange'],
+        now: later(1),
+      });
+      const listing = sim.requests.slice(seen).find((r) => r.operation === 'content');
+      expect(listing?.query.startTime).toBe(formatWindowTime(new Date(before!.lastContentCreatedEnd)));
+    }));
+
+  it('alerts the lost window once when the checkpoint is older than 7 days, then goes on from the edge', () =>
+    withWorld(async (sim, services) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      await services.ensureStorage();
+      const stale = new Date(Math.floor((Date.now() - 9 * 24 * 3600_000) / 1000) * 1000);
+      await services.checkpoints.advance(TENANT, 'Audit.SharePoint', stale);
+      const report = await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        contentTypes: ['Audit.SharePoint'],
+      });
+      await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        contentTypes: ['Audit.SharePoint'],
+        now: later(1),
+      });
+      const lost = services.alerts().filter((a) => a.kind === 'backfillGapLost');
+      expect(lost).toHaveLength(1);
+      expect(lost[0].details).toMatchObject({
+        contentType: 'Audit.SharePoint',
+        lostFrom: stale.toISOString(),
+      });
+      const b = report.tenants[0].backfills[0];
+      expect('error' in b).toBe(false);
+      expect(b).toMatchObject({ windows: 7, lost: { startTime: stale.toISOString() } });
+      void sim;
+    }));
+
+  it('lists through a server clock 3 hours ahead that refuses the first window (AF20030)', async () => {
+    const skew = 3 * 3600_000;
+    await withWorld(
+      async (sim, services) => {
+        await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+        const checkpoint = new Date(Date.now() - (7 * 24 - 1.5) * 3600_000);
+        await services.checkpoints.advance(TENANT, 'Audit.Exchange', checkpoint);
+        const report = await runMaintenance(services, services.log, {
+          tasks: ['backfill'],
+          contentTypes: ['Audit.Exchange'],
+        });
+        const b = report.tenants[0].backfills[0];
+        expect('error' in b ? b.error : 'ok').toBe('ok');
+        const refused = sim.requests.filter((r) => r.operation === 'content' && r.statusCode === 400);
+        expect(refused.length).toBeGreaterThanOrEqual(1);
+        expect(services.log.lines.some((l) => l.line.includes('skewed'))).toBe(true);
+        const cp = await services.checkpoints.get(TENANT, 'Audit.Exchange');
+        expect(Date.parse(cp!.lastContentCreatedEnd)).toBeGreaterThan(Date.now() - 5 * MINUTE);
+      },
+      { sim: [{ clock: () => new Date(Date.now() + skew) }] },
+    );
+  });
+});
+
+describe('secret expiry through the timer', () => {
+  it('fires each threshold once as the expiry date comes closer', () =>
+    withWorld(
+      async (sim, services) => {
+        const timer = defineMaintenance(services);
+        const context = fakeContext();
+        const expiryIn = (days: number) =>
+          sim.setGraphPassword(TENANT, [
+            {
+              keyId: 'k1',
+              displayName: 'receiver',
+              endDateTime: new Date(Date.now() + days * 86400_000).toISOString(),
+            },
+          ]);
+        const thresholdsFired = () =>
+          services
+            .alerts()
+            .filter((a) => a.kind === 'secretExpiring')
+            .map((a) => a.severity);
+        for (const [days, expected] of [
+          [20, ['warning']],
+          [19, ['warning']],
+          [10, ['warning', 'warning']],
+          [5, ['warning', 'warning', 'error']],
+          [4, ['warning', 'warning', 'error']],
+          [0.5, ['warning', 'warning', 'error', 'critical']],
+        ] as const) {
+          expiryIn(days);
+          await timer.handler({ isPastDue: false, scheduleStatus: undefined } as never, context);
+          expect(thresholdsFired()).toEqual(expected);
+        }
+      },
+      {
+        sim: [{}, { graphPermissionGranted: true }],
+        env: { GRAPH_EXPIRY_CHECK: 'true', O365_CONTENT_TYPES: 'Audit.General' },
+      },
+    ));
+
+  it('alerts an expired secret (AADSTS7000222) as critical once, from the timer run', () =>
+    withWorld(
+      async (_sim, services) => {
+        const timer = defineMaintenance(services);
+        await timer.handler({ isPastDue: false } as never, fakeContext());
+        await timer.handler({ isPastDue: false } as never, fakeContext());
+        const expired = services.alerts().filter((a) => a.kind === 'secretExpired');
+        expect(expired).toHaveLength(1);
+        expect(expired[0]).toMatchObject({
+          severity: 'critical',
+          tenantId: TENANT,
+          details: { aadstsCode: 'AADSTS7000222' },
+        });
+        expect(JSON.stringify(services.log.lines)).not.toContain(SECRET);
+      },
+      { sim: [{}, { secretExpiresAt: new Date(Date.now() - 3600_000) }] },
+    ));
+});
+
+describe('health function', () => {
+  it('reports per tenant × content type without secret values, behind the function key', () =>
+    withWorld(async (_sim, services, env) => {
+      await runMaintenance(services, services.log);
+      const host = await startLocalHost([defineHealth(services)], {
+        storageConnectionString: env.AzureWebJobsStorage!,
+        logger: memoryLogger(),
+        timers: 'manual',
+      });
+      try {
+        const anonymous = await fetch(`${host.url}/api/health`);
+        expect(anonymous.status).toBe(401);
+        const res = await fetch(`${host.url}/api/health`, {
+          headers: { 'x-functions-key': host.functionKey },
+        });
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(AUTH_ID);
+        const body = JSON.parse(text);
+        expect(body).toMatchObject({ status: 'ok', queue: { poison: 0 }, tenants: [{ tenantId: TENANT }] });
+        const cts = body.tenants[0].contentTypes;
+        expect(cts.map((c: { contentType: string }) => c.contentType)).toEqual([
+          'Audit.SharePoint',
+          'Audit.Exchange',
+        ]);
+        for (const c of cts) {
+          expect(c).toMatchObject({
+            subscription: 'enabled',
+            webhook: 'enabled',
+            checkpointLagMinutes: expect.any(Number),
+          });
+          expect(typeof c.lastBackfillAt).toBe('string');
+        }
+      } finally {
+        await host.stop();
+      }
+    }));
+});
+
+function fakeContext(): InvocationContext {
+  const noop = () => undefined;
+  return {
+    log: noop,
+    debug: noop,
+    warn: noop,
+    error: noop,
+    info: noop,
+    trace: noop,
+  } as unknown as InvocationContext;
+}

@@ -1,0 +1,127 @@
+/** A simulated tenant, Azurite, a webhook receiver and services built from env, for the maintenance tests. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { createServices, ReceiverServices } from '../../functions/services';
+import { main } from '../../local/cli';
+import type { CliIo } from '../../local/commands/command';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../local/simulator';
+import { loadConfig } from '../../shared/config/settings';
+import { ALERT_LOG_NAME, type Alert } from '../../shared/alerts/model';
+import { memoryLogger } from '../../shared/log';
+
+export const TENANT = '3a1c9d2e-5b4f-4c6d-8e7f-901a2b3c4d5e';
+export const CLIENT = '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e';
+export const SECRET = 'maintenance-test-secret';
+export const AUTH_ID = 'maintenance-auth-id-value';
+
+let counter = 0;
+const unique = (prefix: string): string => `${prefix}${Date.now().toString(36)}${++counter}`;
+
+export interface Receiver {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Answers 200 to everything: validation handshakes and notifications alike. */
+export async function startReceiver(): Promise<Receiver> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhook`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function simulator(
+  overrides: Partial<SimulatorOptions> = {},
+  tenant: Partial<SimulatorOptions['tenants'][0]> = {},
+): Promise<Simulator> {
+  return startSimulator({
+    tenants: [{ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, ...tenant }],
+    startSpacingMs: 0,
+    allowInsecureWebhook: true,
+    push: { retryDelaysMs: [5], disableAfterFailures: 5 },
+    ...overrides,
+  });
+}
+
+/** Settings for one test: its own queue and tables, two content types to keep runs short. */
+export function envFor(
+  sim: Simulator,
+  storage: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    O365_TENANT_ID: TENANT,
+    O365_CLIENT_ID: CLIENT,
+    O365_CLIENT_SECRET: SECRET,
+    O365_API_BASE_URL: sim.apiBaseUrl,
+    O365_AUTHORITY_HOST: sim.authorityHost,
+    O365_GRAPH_BASE_URL: sim.graphBaseUrl,
+    O365_CONTENT_TYPES: 'Audit.SharePoint,Audit.Exchange',
+    O365_MAX_ATTEMPTS: '2',
+    AzureWebJobsStorage: storage,
+    CONTENT_QUEUE_NAME: unique('mq-'),
+    LEDGER_TABLE_NAME: unique('mledger'),
+    STATE_TABLE_NAME: unique('mstate'),
+    EVENTS_CONTAINER_NAME: unique('mev-'),
+    ...extra,
+  };
+}
+
+export type TestServices = ReceiverServices & { log: ReturnType<typeof memoryLogger>; alerts(): Alert[] };
+
+export function servicesFor(
+  env: Record<string, string | undefined>,
+  sink?: ReceiverServices['sink'],
+): TestServices {
+  const log = memoryLogger();
+  const services = createServices(loadConfig(env), {
+    logger: log,
+    sink,
+    clientOptions: { retryDelay: { baseMs: 1, maxMs: 5 }, maxRetryAfterMs: 10 },
+  });
+  return Object.assign(services, { log, alerts: () => alertsIn(log.lines.map((l) => l.line)) });
+}
+
+export function alertsIn(lines: readonly string[]): Alert[] {
+  return lines
+    .filter((l) => l.startsWith(`${ALERT_LOG_NAME} `))
+    .map((l) => JSON.parse(l.slice(ALERT_LOG_NAME.length + 1)) as Alert);
+}
+
+function collector(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => chunks.join('') });
+}
+
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  isTTY = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdin = new PassThrough();
+  stdin.end();
+  const stdout = collector();
+  const stderr = collector();
+  const io: CliIo = { stdin, stdout, stderr, env, isTTY };
+  const code = await main(argv, io);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}

@@ -13,6 +13,7 @@ import { createServices } from '../functions/services';
 import { ConfigError, loadConfig, type AppConfig } from '../shared/config/settings';
 import { CONTENT_TYPES, type ContentType } from '../shared/contentTypes';
 import { createLogger, type Logger } from '../shared/log';
+import { runMaintenance } from '../shared/maintenance/runMaintenance';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startLocalHost, type LocalHost } from './host';
 import { startSimulator, type Simulator } from './simulator';
@@ -158,23 +159,12 @@ async function main(): Promise<void> {
       `(${storage.connectionString === 'UseDevelopmentStorage=true' ? 'Azurite, http://127.0.0.1:10000/devstoreaccount1' : 'Azurite'})\n`,
   );
 
-  // Subscribe every content type with this webhook; the simulator validates it first.
-  for (const tenant of config.tenants) {
-    const client = services.clientFor(tenant);
-    for (const ct of config.contentTypes) {
-      try {
-        await client.startSubscription(ct, { webhook: { address: webhookUrl, authId: webhookAuthId } });
-      } catch (e) {
-        log.error('could not start the subscription', {
-          tenantId: tenant.tenantId,
-          contentType: ct,
-          reason: (e as Error).message,
-        });
-      }
-    }
+  // The same path as the maintenance timer: start what is missing, repair what is not ours.
+  const report = await runMaintenance(services, log, { tasks: ['subscriptions'] });
+  for (const t of report.tenants) {
+    const started = (t.subscriptions ?? []).map((o) => `${o.contentType}: ${o.result}`);
+    process.stdout.write(`subscriptions (${t.tenantId}): ${started.join(', ') || 'none'}\n`);
   }
-  process.stdout.write(`subscribed: ${config.contentTypes.join(', ')}\n`);
-
   if (sim) {
     const simulator = sim;
     let round = 0;

@@ -11,7 +11,7 @@ import { formatFigure } from './figure';
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = readdirSync(__dirname)
-    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => /\.bench\.(ts|js)$/.test(f))
     .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
     .sort();
   for (const file of files) {

@@ -77,8 +77,8 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
 
   const credentials = new Map<string, TokenCredential>();
   const clients = new Map<string, ManagementActivityClient>();
-  // Built lazily below: the watch needs credentialFor, and credentialFor reports to the watch.
-  let expiryWatch: SecretExpiryWatch;
+  // The watch needs credentialFor and credentialFor reports to the watch; the closure below only
+  // runs on a token failure, long after the const is initialized.
   const credentialFor = (tenant: TenantConfig): TokenCredential => {
     let c = credentials.get(tenant.tenantId);
     if (!c) {
@@ -89,7 +89,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     }
     return c;
   };
-  expiryWatch = new SecretExpiryWatch({
+  const expiryWatch: SecretExpiryWatch = new SecretExpiryWatch({
     secrets,
     store: new TableExpiryStateStore(storage.tableClient(config.names.stateTable)),
     alerter,

@@ -168,6 +168,7 @@ async function main(): Promise<void> {
   if (sim) {
     const simulator = sim;
     let round = 0;
+    let previous: ReturnType<Simulator['generateAndPublish']> = [];
     const publish = () => {
       const ct: ContentType = CONTENT_TYPES[round % CONTENT_TYPES.length];
       const published = simulator.generateAndPublish(tenantId, ct, {
@@ -176,7 +177,9 @@ async function main(): Promise<void> {
         seed: round,
       });
       // Microsoft delivers some notifications twice; the ledger must make that harmless.
-      if (round % 4 === 3) simulator.notifyAgain(published);
+      // Sent a round later, so it is not folded into the same notification batch as the original.
+      if (round % 4 === 3) simulator.notifyAgain(previous);
+      previous = published;
       round += 1;
     };
     const publisher = setInterval(publish, 1000);

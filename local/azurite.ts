@@ -41,6 +41,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
+    '--silent',
     '--blobHost',
     '127.0.0.1',
     '--queueHost',
@@ -82,7 +83,10 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
       reject(new Error(`Azurite exited with code ${code} before it was ready:\n${output}`));
     });
   });
-  // Keep draining its output so the pipe never fills and blocks it.
+  // Azurite logs every request; stop collecting (a growing string rescanned per chunk would cost
+  // quadratic CPU) but keep draining the pipes so they never fill and block it.
+  child.stdout?.removeAllListeners('data');
+  child.stderr?.removeAllListeners('data');
   child.stdout?.resume();
   child.stderr?.resume();
 

@@ -26,9 +26,16 @@ function recordIdOf(record: unknown): string | undefined {
 }
 
 export function pipelineErrorEvent(record: unknown, reason: string, context: NormalizeContext): object {
+  const id = record !== null && typeof record === 'object' ? (record as { Id?: unknown }).Id : undefined;
   return {
     '@timestamp': new Date().toISOString(),
-    event: { kind: 'pipeline_error', provider: 'm365-activity-receiver', reason },
+    event: {
+      kind: 'pipeline_error',
+      provider: 'm365-activity-receiver',
+      reason,
+      // Kept when the record has a usable Id, so a search by Id finds the record that failed.
+      ...(typeof id === 'string' && id !== '' ? { id } : {}),
+    },
     error: { message: reason },
     ...(context.tenantId ? { organization: { id: context.tenantId } } : {}),
     o365: { audit: record, contentId: context.contentId, contentType: context.contentType },

@@ -1,0 +1,385 @@
+import type { Alert } from '../../shared/alerts/model';
+import type { ContentMessage } from '../../shared/contentMessage';
+import { encodeContentMessage } from '../../shared/contentMessage';
+import type { Logger } from '../../shared/log';
+import { ManagementApiError } from '../../shared/managementApi';
+import type { ErrorClassification } from '../../shared/managementApi';
+import { pipelineErrorEvent } from '../../shared/pipeline/normalizeBlob';
+import { MemorySink } from '../../shared/sinks/memorySink';
+import {
+  defineFetchContent,
+  type BlobOutcome,
+  type FetchContentDependencies,
+} from '../../functions/fetchContent';
+import {
+  checkContentUri,
+  contentUriFor,
+  OTHER_TENANT_ID,
+  TENANT_ID,
+  testConfig,
+} from '../notifications/tenantFixture';
+import { linesAt, recordingContext } from './support';
+
+const config = testConfig();
+const tenant = config.tenants[0];
+const MAX_DEQUEUE = 5;
+
+interface LedgerRow {
+  status: 'completed' | 'lost';
+  reason?: string;
+  eventCount?: number;
+  duplicateRecords?: number;
+  recordCount?: number;
+}
+
+function message(overrides: Partial<ContentMessage> = {}): ContentMessage {
+  const contentId = overrides.contentId ?? '20240501$blob$01';
+  return {
+    tenantId: TENANT_ID,
+    clientId: tenant.clientId,
+    contentType: 'Audit.SharePoint',
+    contentId,
+    contentUri: contentUriFor(tenant, contentId),
+    contentCreated: '2024-05-01T10:00:00.000Z',
+    source: 'webhook',
+    enqueuedAt: '2024-05-01T10:05:00.000Z',
+    ...overrides,
+  };
+}
+
+function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    Id: id,
+    RecordType: 6,
+    CreationTime: '2024-05-01T08:00:00',
+    Operation: 'FileAccessed',
+    OrganizationId: TENANT_ID,
+    UserType: 0,
+    UserKey: 'i:0h.f|membership|user@contoso.example',
+    Workload: 'SharePoint',
+    UserId: 'user@contoso.example',
+    ClientIP: '203.0.113.7',
+    ObjectId: 'https://contoso.sharepoint.com/sites/a/doc.docx',
+    ...extra,
+  };
+}
+
+function apiError(
+  classification: ErrorClassification,
+  code?: string,
+  retryAfterMs?: number,
+): ManagementApiError {
+  return new ManagementApiError(`streamContent failed: ${code ?? classification}`, {
+    operation: 'streamContent',
+    classification,
+    code,
+    statusCode: classification === 'throttled' ? 403 : classification === 'transient' ? 500 : 400,
+    retryAfterMs,
+  });
+}
+
+async function* failing(error: unknown, before: unknown[] = []): AsyncGenerator<unknown> {
+  for (const r of before) yield r;
+  throw error;
+}
+
+async function* records(list: unknown[]): AsyncGenerator<unknown> {
+  for (const r of list) yield r;
+}
+
+interface Rig {
+  deps: FetchContentDependencies;
+  sink: MemorySink;
+  ledger: Map<string, LedgerRow>;
+  alerts: Alert[];
+  poisoned: { raw: unknown; reason: string }[];
+  requeued: { message: ContentMessage; delaySeconds: number }[];
+  notified: string[];
+  fetched: string[];
+  outcomes: BlobOutcome[];
+  run(raw: unknown, dequeueCount?: number): Promise<ReturnType<typeof recordingContext>['lines']>;
+}
+
+function rig(
+  stream: (contentUri: string) => AsyncIterable<unknown>,
+  overrides: Partial<FetchContentDependencies> = {},
+): Rig {
+  const sink = new MemorySink();
+  const ledger = new Map<string, LedgerRow>();
+  const r: Omit<Rig, 'deps' | 'run'> = {
+    sink,
+    ledger,
+    alerts: [],
+    poisoned: [],
+    requeued: [],
+    notified: [],
+    fetched: [],
+    outcomes: [],
+  };
+  const deps: FetchContentDependencies = {
+    queueName: 'o365-content',
+    tenants: config.tenants,
+    ledger: {
+      isDone: async (t, id) => ledger.has(`${t}|${id}`),
+      markCompleted: async (e) => {
+        ledger.set(`${e.tenantId}|${e.contentId}`, {
+          status: 'completed',
+          eventCount: e.eventCount,
+          duplicateRecords: e.duplicateRecords,
+          recordCount: e.recordCount,
+        });
+      },
+      markLost: async (e) => {
+        ledger.set(`${e.tenantId}|${e.contentId}`, { status: 'lost', reason: e.reason });
+      },
+    },
+    sink,
+    streamContent: (_t, uri) => {
+      r.fetched.push(uri);
+      return stream(uri);
+    },
+    checkContentUri,
+    requeue: async (m, delaySeconds) => {
+      r.requeued.push({ message: m, delaySeconds });
+    },
+    poison: async (raw, reason) => {
+      r.poisoned.push({ raw, reason });
+    },
+    recordNotification: async (tenantId, contentType) => {
+      r.notified.push(`${tenantId}|${contentType}`);
+    },
+    raiseAlert: async (alert: Alert, logger: Logger) => {
+      r.alerts.push(alert);
+      logger.error('M365ReceiverAlert', { kind: alert.kind });
+    },
+    maxDequeueCount: MAX_DEQUEUE,
+    deferralBaseSeconds: 4,
+    random: () => 0.5,
+    onBlobDone: (o) => r.outcomes.push(o),
+    ...overrides,
+  };
+  const fn = defineFetchContent(deps);
+  return {
+    ...r,
+    deps,
+    async run(raw, dequeueCount = 1) {
+      const { context, lines } = recordingContext('fetchContent', { dequeueCount });
+      await fn.handler(raw, context);
+      return lines;
+    },
+  };
+}
+
+describe('fetchContent function', () => {
+  it('writes each record of the blob once, with event.id carrying the record Id, then marks it completed', async () => {
+    const list = [record('A-1'), record('A-2'), record('a-1'), record('A-3')];
+    const r = rig(() => records(list));
+    await r.run(message());
+    const events = r.sink.allEvents() as { event: { id: string } }[];
+    expect(events.map((e) => e.event.id)).toEqual(['A-1', 'A-2', 'A-3']);
+    expect(r.ledger.get(`${TENANT_ID}|20240501$blob$01`)).toEqual({
+      status: 'completed',
+      eventCount: 3,
+      duplicateRecords: 1,
+      recordCount: 4,
+    });
+    expect(r.outcomes[0]).toMatchObject({ status: 'written', stats: { records: 4, events: 3 } });
+    expect(r.notified).toEqual([`${TENANT_ID}|Audit.SharePoint`]);
+  });
+
+  it('accepts the message as base64 text, as a raw queue read hands it over', async () => {
+    const r = rig(() => records([record('B-1')]));
+    await r.run(encodeContentMessage(message({ source: 'backfill' })));
+    expect(r.sink.allEvents()).toHaveLength(1);
+    // Only webhook deliveries count as notifications.
+    expect(r.notified).toEqual([]);
+  });
+
+  it('skips a blob the ledger already holds and counts it as a duplicate, without fetching it', async () => {
+    const r = rig(() => records([record('C-1')]));
+    r.ledger.set(`${TENANT_ID}|20240501$blob$01`, { status: 'completed' });
+    const lines = await r.run(message());
+    expect(r.fetched).toEqual([]);
+    expect(r.sink.writes).toBe(0);
+    expect(r.outcomes).toEqual([{ status: 'duplicate', message: expect.any(Object) }]);
+    expect(linesAt(lines, 'information').join()).toMatch(/already processed; skipped/);
+  });
+
+  it('keeps a record that cannot be normalized as a pipeline_error event with its Id and original', async () => {
+    const bad = { Id: 'D-2', CreationTime: { not: 'a time' }, RecordType: 'x' };
+    const r = rig(() => records([record('D-1'), 'not an object', bad]));
+    const lines = await r.run(message());
+    const events = r.sink.allEvents() as { event: { kind: string; id?: string }; o365: { audit: unknown } }[];
+    expect(events).toHaveLength(3);
+    const errors = events.filter((e) => e.event.kind === 'pipeline_error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.map((e) => e.o365.audit)).toContainEqual('not an object');
+    expect(r.outcomes[0]).toMatchObject({ status: 'written' });
+    const rejected = (r.outcomes[0] as { stats: { rejectedRecords: number } }).stats.rejectedRecords;
+    expect(rejected).toBe(errors.length);
+    expect(linesAt(lines, 'warning').join()).toMatch(/kept as pipeline_error events/);
+  });
+
+  it('gives a pipeline_error event the record Id when the record has one', () => {
+    const context = { tenantId: TENANT_ID, contentType: 'Audit.SharePoint' as const, contentId: 'c' };
+    const withId = pipelineErrorEvent({ Id: 'E-9', RecordType: 'x' }, 'unreadable', context);
+    const withoutId = pipelineErrorEvent({ RecordType: 'x' }, 'record has no Id', context);
+    expect(withId).toMatchObject({
+      event: { kind: 'pipeline_error', id: 'E-9', reason: 'unreadable' },
+      organization: { id: TENANT_ID },
+      o365: { audit: { Id: 'E-9', RecordType: 'x' }, contentId: 'c' },
+    });
+    expect((withoutId as { event: object }).event).not.toHaveProperty('id');
+  });
+
+  it('records expired content (AF20051) as lost and raises contentLost, without retrying', async () => {
+    const r = rig(() => failing(apiError('expired', 'AF20051')));
+    await expect(r.run(message())).resolves.toBeDefined();
+    expect(r.ledger.get(`${TENANT_ID}|20240501$blob$01`)).toMatchObject({
+      status: 'lost',
+      reason: expect.stringContaining('AF20051'),
+    });
+    expect(r.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'contentLost',
+        severity: 'error',
+        tenantId: TENANT_ID,
+        details: expect.objectContaining({ contentId: '20240501$blob$01' }),
+      }),
+    ]);
+    expect(r.requeued).toEqual([]);
+    expect(r.outcomes[0]).toMatchObject({ status: 'lost' });
+  });
+
+  it('puts off a throttled fetch as a delayed copy with one more deferral, without failing the message', async () => {
+    const r = rig(() => failing(apiError('throttled', 'AF429')));
+    await r.run(message());
+    // base 4 s, first deferral: half fixed + half jitter (0.5) = 3 s.
+    expect(r.requeued).toEqual([{ message: { ...message(), deferrals: 1 }, delaySeconds: 3 }]);
+    expect(r.ledger.size).toBe(0);
+    expect(r.outcomes[0]).toMatchObject({ status: 'deferred', delaySeconds: 3 });
+  });
+
+  it('doubles the deferral delay each time and honours a longer Retry-After', async () => {
+    const r = rig(() => failing(apiError('transient', undefined)));
+    await r.run(message({ deferrals: 2 }));
+    expect(r.requeued[0]).toEqual({ message: message({ deferrals: 3 }), delaySeconds: 12 });
+
+    const later = rig(() => failing(apiError('throttled', 'AF429', 40_000)));
+    await later.run(message());
+    expect(later.requeued[0].delaySeconds).toBe(40);
+  });
+
+  it('puts off a blob whose body broke mid-stream and writes it whole on the next try', async () => {
+    let tries = 0;
+    const r = rig(() => {
+      tries++;
+      return tries === 1
+        ? failing(apiError('transient'), [record('F-1')])
+        : records([record('F-1'), record('F-2')]);
+    });
+    await r.run(message());
+    expect(r.requeued).toHaveLength(1);
+    await r.run(r.requeued[0].message);
+    expect((r.sink.allEvents() as { event: { id: string } }[]).map((e) => e.event.id)).toEqual([
+      'F-1',
+      'F-2',
+    ]);
+  });
+
+  it('lets the queue retry once the deferrals are used up', async () => {
+    const r = rig(() => failing(apiError('throttled', 'AF429')), { maxDeferrals: 2 });
+    await expect(r.run(message({ deferrals: 2 }), 1)).rejects.toThrow(/AF429/);
+    expect(r.requeued).toEqual([]);
+    expect(r.alerts).toEqual([]);
+    expect(r.outcomes[0]).toMatchObject({ status: 'failed', willRetry: true });
+  });
+
+  it('throws when the delayed copy cannot be written, so the original message is retried', async () => {
+    const r = rig(() => failing(apiError('throttled', 'AF429')), {
+      requeue: () => Promise.reject(new Error('queue unavailable')),
+    });
+    await expect(r.run(message())).rejects.toThrow(/queue unavailable/);
+  });
+
+  it('throws on a failure that is not throttling so the host retries, with a warning but no alert', async () => {
+    const r = rig(() => failing(apiError('fatal', 'AF20010')));
+    const done = r.run(message(), 2);
+    await expect(done).rejects.toThrow(/AF20010/);
+    expect(r.alerts).toEqual([]);
+    expect(r.ledger.size).toBe(0);
+  });
+
+  it('raises a poisonMessage alert with tenant, content id and last error on the last try', async () => {
+    const r = rig(() => failing(apiError('fatal', 'AF20010')));
+    await expect(r.run(message(), MAX_DEQUEUE)).rejects.toThrow(/AF20010/);
+    expect(r.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'poisonMessage',
+        severity: 'error',
+        tenantId: TENANT_ID,
+        details: expect.objectContaining({
+          contentId: '20240501$blob$01',
+          lastError: expect.stringContaining('AF20010'),
+          dequeueCount: MAX_DEQUEUE,
+        }),
+      }),
+    ]);
+    expect(r.outcomes[0]).toMatchObject({ status: 'failed', willRetry: false });
+  });
+
+  it('alerts on the last try even when the ledger itself cannot be read', async () => {
+    const r = rig(() => records([]), {
+      ledger: {
+        isDone: () => Promise.reject(new Error('table unavailable')),
+        markCompleted: async () => undefined,
+        markLost: async () => undefined,
+      },
+    });
+    await expect(r.run(message(), MAX_DEQUEUE)).rejects.toThrow(/table unavailable/);
+    expect(r.alerts.map((a) => a.kind)).toEqual(['poisonMessage']);
+  });
+
+  it('sends a message that is not a content message straight to the poison queue, with the reason', async () => {
+    const r = rig(() => records([]));
+    const lines = await r.run({ hello: 'world' });
+    expect(r.poisoned).toEqual([{ raw: { hello: 'world' }, reason: expect.stringMatching(/tenantId/) }]);
+    expect(r.alerts.map((a) => a.kind)).toEqual(['poisonMessage']);
+    expect(linesAt(lines, 'error').join()).toMatch(/refused a message/);
+    expect(r.fetched).toEqual([]);
+
+    await r.run('not json {');
+    expect(r.poisoned[1].reason).toMatch(/not JSON/);
+  });
+
+  it('sends a message for a tenant that is not configured to the poison queue', async () => {
+    const r = rig(() => records([record('G-1')]));
+    const stranger = '99999999-9999-4999-8999-999999999999';
+    await r.run(message({ tenantId: stranger }));
+    expect(r.poisoned[0].reason).toBe(`tenant ${stranger} is not configured`);
+    expect(r.fetched).toEqual([]);
+    expect(r.alerts[0]).toMatchObject({ kind: 'poisonMessage', tenantId: stranger });
+  });
+
+  it('sends a message whose contentUri is refused to the poison queue, without sending a token there', async () => {
+    const r = rig(() => records([record('H-1')]));
+    const other = config.tenants.find((t) => t.tenantId === OTHER_TENANT_ID)!;
+    await r.run(message({ contentUri: contentUriFor(other, 'x') }));
+    await r.run(message({ contentUri: 'https://attacker.example/api/v1.0/x/activity/feed/audit/x' }));
+    expect(r.poisoned.map((p) => p.reason)).toEqual([
+      expect.stringMatching(/^contentUri refused: .*names tenant/),
+      expect.stringMatching(/^contentUri refused: .*API host/),
+    ]);
+    expect(r.fetched).toEqual([]);
+    expect(r.sink.writes).toBe(0);
+  });
+
+  it('goes on when the notification time cannot be recorded', async () => {
+    const r = rig(() => records([record('I-1')]), {
+      recordNotification: () => Promise.reject(new Error('state table down')),
+    });
+    const lines = await r.run(message());
+    expect(r.sink.allEvents()).toHaveLength(1);
+    expect(linesAt(lines, 'warning').join()).toMatch(/could not record the notification time/);
+  });
+});

@@ -13,7 +13,9 @@ export interface HelperProcess {
 
 export function startHelper(file: string): HelperProcess {
   // fork keeps process.execArgv, so a helper written in TypeScript runs under the same tsx loader.
-  const child: ChildProcess = fork(path.join(__dirname, file), [], {
+  // Benchmarks run compiled (.js) or under tsx (.ts): the helper has this file's extension.
+  const resolved = path.join(__dirname, file.replace(/\.(ts|js)$/, path.extname(__filename)));
+  const child: ChildProcess = fork(resolved, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let serial = 0;
@@ -41,7 +43,8 @@ export function startHelper(file: string): HelperProcess {
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.send({ id: 0, op: 'stop' });
+        if (child.connected) child.send({ id: 0, op: 'stop' });
+        else child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };

@@ -7,7 +7,14 @@ import { RETENTION_LIMIT_MS, parseSince } from '../../shared/maintenance/backfil
 import type { BackfillProgress } from '../../shared/maintenance/backfiller';
 import { runMaintenance } from '../../shared/maintenance/runMaintenance';
 import type { CliCommand, CliIo } from './command';
-import { buildRuntime, contentTypeOption, failWith, parseOptions, ProgressLine } from './runtime';
+import {
+  buildRuntime,
+  contentTypeOption,
+  failWith,
+  ProgressLine,
+  readCommandLine,
+  selectTenants,
+} from './runtime';
 
 const USAGE = 'usage: backfill --since 24h|3d|90m|ISO-DATE [--tenant ID] [--content-type CT] [--verbose]';
 
@@ -21,14 +28,8 @@ function formatDuration(ms: number): string {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(args, { valued: ['since', 'tenant', 'content-type'] });
-  if (typeof parsed === 'string') return failWith(io, `${parsed} (${USAGE})`, 2);
-  if (parsed.flags.has('help')) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.positional.length > 0)
-    return failWith(io, `unexpected argument ${parsed.positional[0]} (${USAGE})`, 2);
+  const parsed = readCommandLine(args, io, USAGE, { valued: ['since', 'tenant', 'content-type'] });
+  if (typeof parsed === 'number') return parsed;
   const sinceText = parsed.values.get('since');
   if (sinceText === undefined) return failWith(io, `--since is required (${USAGE})`, 2);
   const now = new Date();
@@ -47,9 +48,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
   const { services, logger } = runtime;
-  const tenantId = parsed.values.get('tenant')?.toLowerCase();
-  if (tenantId && !services.tenant(tenantId)) return failWith(io, `tenant ${tenantId} is not configured`, 2);
-  const tenants = services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId);
+  const tenants = selectTenants(services, parsed);
+  if (typeof tenants === 'string') return failWith(io, tenants, 2);
   const contentTypes = services.config.contentTypes.filter((ct) => !contentType || ct === contentType);
 
   const progress = new ProgressLine(io);

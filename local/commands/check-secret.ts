@@ -5,31 +5,25 @@
  */
 import { describeError } from '../../shared/maintenance/describeError';
 import type { CliCommand, CliIo } from './command';
-import { buildRuntime, failWith, parseOptions } from './runtime';
+import { buildRuntime, failWith, readCommandLine, selectTenants } from './runtime';
 
 const USAGE = 'usage: check-secret [--tenant ID] [--verbose]';
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(args, { valued: ['tenant'] });
-  if (typeof parsed === 'string') return failWith(io, `${parsed} (${USAGE})`, 2);
-  if (parsed.flags.has('help')) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.positional.length > 0)
-    return failWith(io, `unexpected argument ${parsed.positional[0]} (${USAGE})`, 2);
+  const parsed = readCommandLine(args, io, USAGE, { valued: ['tenant'] });
+  if (typeof parsed === 'number') return parsed;
   const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
   const { services } = runtime;
-  const tenantId = parsed.values.get('tenant')?.toLowerCase();
-  if (tenantId && !services.tenant(tenantId)) return failWith(io, `tenant ${tenantId} is not configured`, 2);
+  const tenants = selectTenants(services, parsed);
+  if (typeof tenants === 'string') return failWith(io, tenants, 2);
 
   let firstFailure: string | undefined;
   await services.ensureStorage().catch((e: unknown) => {
     firstFailure ??= `storage unreachable: ${describeError(e)}`;
   });
   if (firstFailure) return failWith(io, firstFailure);
-  for (const tenant of services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId)) {
+  for (const tenant of tenants) {
     // A real token request: Entra is the only source that knows a secret has expired or was revoked.
     let tokenProblem: string | undefined;
     try {

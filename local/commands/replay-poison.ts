@@ -5,19 +5,13 @@
  */
 import { describeError } from '../../shared/maintenance/describeError';
 import type { CliCommand, CliIo } from './command';
-import { buildRuntime, failWith, parseOptions } from './runtime';
+import { buildRuntime, failWith, readCommandLine } from './runtime';
 
 const USAGE = 'usage: replay-poison [--max N] [--verbose]';
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(args, { valued: ['max'] });
-  if (typeof parsed === 'string') return failWith(io, `${parsed} (${USAGE})`, 2);
-  if (parsed.flags.has('help')) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.positional.length > 0)
-    return failWith(io, `unexpected argument ${parsed.positional[0]} (${USAGE})`, 2);
+  const parsed = readCommandLine(args, io, USAGE, { valued: ['max'] });
+  if (typeof parsed === 'number') return parsed;
   const maxText = parsed.values.get('max');
   const max = maxText === undefined ? undefined : Number(maxText);
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {

@@ -4,7 +4,7 @@
  * and a progress line that redraws itself on a terminal and is a plain log line otherwise.
  */
 import { createServices, ReceiverServices, ServiceOptions } from '../../functions/services';
-import { ConfigError, loadConfig } from '../../shared/config/settings';
+import { ConfigError, loadConfig, type TenantConfig } from '../../shared/config/settings';
 import { CONTENT_TYPES, type ContentType } from '../../shared/contentTypes';
 import { createLogger, type Logger, type LogLevel } from '../../shared/log';
 import { describeError } from '../../shared/maintenance/describeError';
@@ -76,6 +76,35 @@ export function parseOptions(
     }
   }
   return out;
+}
+
+/**
+ * Parses the options, answers `--help` with the usage line and refuses stray arguments (unless the
+ * command takes positionals). A number is the exit status the command returns at once.
+ */
+export function readCommandLine(
+  args: readonly string[],
+  io: CliIo,
+  usage: string,
+  spec: { valued?: readonly string[]; flags?: readonly string[]; positionals?: boolean },
+): ParsedOptions | number {
+  const parsed = parseOptions(args, spec);
+  if (typeof parsed === 'string') return failWith(io, `${parsed} (${usage})`, 2);
+  if (parsed.flags.has('help')) {
+    io.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (!spec.positionals && parsed.positional.length > 0) {
+    return failWith(io, `unexpected argument ${parsed.positional[0]} (${usage})`, 2);
+  }
+  return parsed;
+}
+
+/** The tenants `--tenant` names (every configured one without it), or why the name is refused. */
+export function selectTenants(services: ReceiverServices, parsed: ParsedOptions): TenantConfig[] | string {
+  const tenantId = parsed.values.get('tenant')?.toLowerCase();
+  if (tenantId && !services.tenant(tenantId)) return `tenant ${tenantId} is not configured`;
+  return services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId);
 }
 
 /** `--content-type` checked against the API's names (any case). */

@@ -6,7 +6,7 @@ import type { Subscription } from '../../shared/managementApi';
 import { describeError } from '../../shared/maintenance/describeError';
 import { runMaintenance } from '../../shared/maintenance/runMaintenance';
 import type { CliCommand, CliIo } from './command';
-import { buildRuntime, contentTypeOption, failWith, parseOptions } from './runtime';
+import { buildRuntime, contentTypeOption, failWith, readCommandLine, selectTenants } from './runtime';
 
 const USAGE = 'usage: subscriptions list|ensure [--tenant ID] [--content-type CT] [--verbose]';
 
@@ -17,12 +17,8 @@ function describeSubscription(s: Subscription | undefined): string {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(args, { valued: ['tenant', 'content-type'] });
-  if (typeof parsed === 'string') return failWith(io, `${parsed} (${USAGE})`, 2);
-  if (parsed.flags.has('help')) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = readCommandLine(args, io, USAGE, { valued: ['tenant', 'content-type'], positionals: true });
+  if (typeof parsed === 'number') return parsed;
   const [action, ...rest] = parsed.positional;
   if ((action !== 'list' && action !== 'ensure') || rest.length > 0) return failWith(io, USAGE, 2);
   const { contentType, error } = contentTypeOption(parsed.values.get('content-type'));
@@ -31,9 +27,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
   const { services, logger } = runtime;
-  const tenantId = parsed.values.get('tenant')?.toLowerCase();
-  if (tenantId && !services.tenant(tenantId)) return failWith(io, `tenant ${tenantId} is not configured`, 2);
-  const tenants = services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId);
+  const tenants = selectTenants(services, parsed);
+  if (typeof tenants === 'string') return failWith(io, tenants, 2);
   const contentTypes = services.config.contentTypes.filter((ct) => !contentType || ct === contentType);
 
   if (action === 'list') {

@@ -125,7 +125,9 @@ async function main(): Promise<void> {
   const config: AppConfig = loadConfig({
     ...settings,
     WEBHOOK_AUTH_ID: webhookAuthId,
-    WEBHOOK_URL: env.WEBHOOK_URL ?? `http://127.0.0.1:${listenPort}/api/webhook`,
+    // Microsoft can only call a public https address: against a real tenant without WEBHOOK_URL the
+    // receiver runs on backfill alone (the maintenance timer lists content every 15 minutes).
+    WEBHOOK_URL: env.WEBHOOK_URL ?? (real ? undefined : `http://127.0.0.1:${listenPort}/api/webhook`),
   });
   const services = createServices(config, { logger: log });
   const host: LocalHost = await startLocalHost(allFunctions(services, { onBlobDone }), {
@@ -137,6 +139,12 @@ async function main(): Promise<void> {
   stoppers.unshift(host.stop);
   await services.ensureStorage();
   const webhookUrl = config.webhook.address ?? `${host.url}/api/webhook`;
+  if (!config.webhook.address) {
+    process.stdout.write(
+      'note: WEBHOOK_URL is not set, so Microsoft cannot push; content is collected by backfill only ' +
+        '(set WEBHOOK_URL to a public https tunnel to this port for push)\n',
+    );
+  }
 
   let stopping = false;
   const stop = async (code: number) => {

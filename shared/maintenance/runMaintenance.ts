@@ -16,7 +16,8 @@ import { describeError } from './describeError';
 import { KeeperState, SubscriptionApi, SubscriptionKeeper, SubscriptionOutcome } from './subscriptionKeeper';
 
 /** The parts of ReceiverServices a maintenance pass uses. */
-export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' | 'state'> {
+export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' | 'state' | 'ledger'> {
+  ledger: BackfillStores['ledger'] & { pruneFinishedBefore(cutoff: Date): Promise<number> };
   config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook' | 'maintenance'>;
   state: KeeperState;
   clientFor(tenant: TenantConfig): SubscriptionApi & ContentLister;
@@ -28,7 +29,10 @@ export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' |
   ensureStorage(): Promise<void>;
 }
 
-export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry';
+export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry' | 'ledgerPrune';
+
+/** Ledger entries are kept a day longer than Microsoft keeps content, then deleted. */
+export const LEDGER_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 
 export interface MaintenanceOptions {
   now?: Date;
@@ -54,12 +58,14 @@ export interface TenantMaintenanceReport {
 export interface MaintenanceReport {
   startedAt: string;
   tenants: TenantMaintenanceReport[];
-  /** Number of failed items (a tenant's listing, a backfill, an expiry check). */
+  /** Number of failed items (a tenant's listing, a backfill, an expiry check, the ledger prune). */
   failures: number;
+  /** Ledger entries deleted because their content is past Microsoft's retention. */
+  ledgerPruned?: number;
 }
 
 export const SECRET_REPORT_SCOPE = 'secretExpiryReport';
-const ALL_TASKS: readonly MaintenanceTask[] = ['subscriptions', 'backfill', 'secretExpiry'];
+const ALL_TASKS: readonly MaintenanceTask[] = ['subscriptions', 'backfill', 'secretExpiry', 'ledgerPrune'];
 
 /** A refused secret or a token Entra will not issue: trying the other content types is pointless. */
 function isAuthFailure(error: unknown): boolean {
@@ -166,6 +172,18 @@ export async function runMaintenance(
       } catch (error) {
         t.secretExpiryError = fail('secret expiry check', error);
       }
+    }
+  }
+  if (tasks.has('ledgerPrune') && !options.tenantIds) {
+    try {
+      report.ledgerPruned = await services.ledger.pruneFinishedBefore(
+        new Date(now.getTime() - LEDGER_RETENTION_MS),
+      );
+    } catch (error) {
+      report.failures += 1;
+      logger.warn('could not prune old ledger entries; will try again next run', {
+        reason: describeError(error),
+      });
     }
   }
   // A refused token starts an expiry check of its own (AADSTS7000222 → critical alert): let it finish.

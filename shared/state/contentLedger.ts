@@ -146,6 +146,35 @@ export class ContentLedger {
     return out;
   }
 
+  /**
+   * Deletes entries finished before `cutoff`. Microsoft keeps content for 7 days, so a blob finished
+   * more than that ago can no longer be notified or listed again; its entry only costs storage.
+   * Returns how many were deleted.
+   */
+  async pruneFinishedBefore(cutoff: Date): Promise<number> {
+    const filter = odata`completedAt lt ${cutoff.toISOString()}`;
+    const keys: { partitionKey: string; rowKey: string }[] = [];
+    try {
+      const pages = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } });
+      for await (const entity of pages) {
+        if (entity.partitionKey !== undefined && entity.rowKey !== undefined) {
+          keys.push({ partitionKey: entity.partitionKey, rowKey: entity.rowKey });
+        }
+      }
+    } catch (error) {
+      throw new StorageOperationError('list old ledger entries', error);
+    }
+    const results = await settleWithConcurrency(keys, READ_CONCURRENCY, (k) =>
+      this.table.deleteEntity(k.partitionKey, k.rowKey).catch((error: unknown) => {
+        // Deleted meanwhile by another instance: that is the outcome we wanted.
+        if (!isNotFound(error)) throw error;
+      }),
+    );
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.ok) throw new StorageOperationError('delete old ledger entries', failed.error);
+    return keys.length;
+  }
+
   private async write(entry: LedgerEntry): Promise<void> {
     const { tenantId, ...props } = entry;
     const entity: LedgerEntity = { ...ledgerKeys(tenantId, entry.contentId), ...props };

@@ -400,3 +400,35 @@ function fakeContext(): InvocationContext {
     trace: noop,
   } as unknown as InvocationContext;
 }
+
+describe('pruning the ledger', () => {
+  it('deletes entries older than the retention and keeps going when the prune fails', () =>
+    withWorld(async (_sim, services) => {
+      await services.ensureStorage();
+      await services.ledger.markCompleted({
+        tenantId: TENANT,
+        contentId: 'old-blob',
+        contentType: 'Audit.General',
+      });
+      // Nine days on, the blob is past Microsoft's 7-day retention (plus our day of margin).
+      const report = await runMaintenance(services, services.log, {
+        tasks: ['ledgerPrune'],
+        now: new Date(Date.now() + 9 * 24 * 60 * MINUTE),
+      });
+      expect(report.ledgerPruned).toBe(1);
+      expect(await services.ledger.isDone(TENANT, 'old-blob')).toBe(false);
+
+      const log = memoryLogger();
+      const failing = {
+        ...services,
+        ledger: {
+          filterNotDone: (tenantId: string, ids: readonly string[]) =>
+            services.ledger.filterNotDone(tenantId, ids),
+          pruneFinishedBefore: () => Promise.reject(new Error('table offline')),
+        },
+      };
+      const failed = await runMaintenance(failing, log, { tasks: ['ledgerPrune'] });
+      expect(failed.failures).toBe(1);
+      expect(log.lines.some((l) => l.level === 'warn' && l.line.includes('table offline'))).toBe(true);
+    }));
+});

@@ -189,6 +189,23 @@ describe('ContentLedger', () => {
     await expect(ledger.isDone(TENANT, '')).rejects.toBeInstanceOf(InvalidTableKeyError);
   });
 
+  it('prunes only entries finished before the cutoff', async () => {
+    const { ledger } = await freshLedger();
+    await ledger.markCompleted({ tenantId: TENANT, contentId: 'done-1', contentType: 'Audit.General' });
+    await ledger.markLost({
+      tenantId: OTHER_TENANT,
+      contentId: 'lost-1',
+      contentType: 'DLP.All',
+      reason: 'AF20051',
+    });
+    expect(await ledger.pruneFinishedBefore(new Date(Date.now() - 24 * 3600 * 1000))).toBe(0);
+    expect(await ledger.isDone(TENANT, 'done-1')).toBe(true);
+    expect(await ledger.pruneFinishedBefore(new Date(Date.now() + 60 * 1000))).toBe(2);
+    expect(await ledger.isDone(TENANT, 'done-1')).toBe(false);
+    expect(await ledger.isDone(OTHER_TENANT, 'lost-1')).toBe(false);
+    expect(await ledger.counts()).toEqual({ completed: 0, lost: 0 });
+  });
+
   it('reports an unreachable table service as a StorageOperationError', async () => {
     const port = await closedPort();
     const clients = createStorageClients(
@@ -210,5 +227,6 @@ describe('ContentLedger', () => {
       ledger.markCompleted({ tenantId: TENANT, contentId: 'x', contentType: 'Audit.General' }),
     ).rejects.toBeInstanceOf(StorageOperationError);
     await expect(ledger.filterNotDone(TENANT, ['a', 'b'])).rejects.toBeInstanceOf(StorageOperationError);
+    await expect(ledger.pruneFinishedBefore(new Date())).rejects.toBeInstanceOf(StorageOperationError);
   });
 });

@@ -12,6 +12,7 @@ import { createServices, type ReceiverServices, type ServiceOptions } from '../f
 import { CONTENT_TYPES } from '../shared/contentTypes';
 import { loadConfig } from '../shared/config/settings';
 import { memoryLogger, type Logger } from '../shared/log';
+import { freePort } from './freePort';
 
 export const TENANT = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
 export const CLIENT = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
@@ -47,19 +48,6 @@ export interface ReceiverRigOptions {
   /** Keep every log line (tests); benchmarks drop them. */
   keepLogs?: boolean;
   onBlobDone?(outcome: BlobOutcome): void;
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface SimulatorEndpoints {

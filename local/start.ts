@@ -6,7 +6,6 @@
  * runs against Microsoft; the webhook must then be reachable from the internet (README).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { allFunctions } from '../functions/allFunctions';
 import type { BlobOutcome } from '../functions/fetchContent';
 import { createServices } from '../functions/services';
@@ -17,6 +16,7 @@ import { runMaintenance } from '../shared/maintenance/runMaintenance';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startLocalHost, type LocalHost } from './host';
 import { startSimulator, type Simulator } from './simulator';
+import { freePort } from './freePort';
 
 const DEMO_TENANT_ID = '7d3c0f52-1a2b-4c5d-8e9f-0a1b2c3d4e5f';
 const DEMO_CLIENT_ID = 'c0ffee00-1234-4abc-9def-001122334455';
@@ -52,18 +52,6 @@ async function startStorage(): Promise<{ azurite?: AzuriteInstance; connectionSt
     const azurite = await startAzurite();
     return { azurite, connectionString: azurite.connectionString };
   }
-}
-
-/** PORT=0 asks for any free port; it must be known before the webhook address is configured. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -121,6 +109,7 @@ async function main(): Promise<void> {
     else summary.failed += 1;
   };
 
+  // PORT=0 asks for any free port; it must be known before the webhook address is configured.
   const listenPort = port === 0 ? await freePort() : port;
   const config: AppConfig = loadConfig({
     ...settings,

@@ -2,6 +2,7 @@
 import { InvocationContext, type LogLevel, type TriggerMetadata } from '@azure/functions';
 import { format } from 'node:util';
 import { startAzurite, type AzuriteInstance } from '../../local/azurite';
+import { freePort } from '../../local/freePort';
 
 export interface LoggedLine {
   level: LogLevel;
@@ -42,18 +43,7 @@ export function useAzurite(): () => AzuriteInstance {
 }
 
 /** A loopback port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const closedPort = freePort;
 
 let counter = 0;
 export function uniqueQueueName(prefix: string): string {

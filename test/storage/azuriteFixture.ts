@@ -1,5 +1,6 @@
 import { AzuriteInstance, startAzurite } from '../../local/azurite';
 import { createStorageClients, StorageClients } from '../../shared/storage/clients';
+import { freePort } from '../../local/freePort';
 
 /** One Azurite per test file: started in beforeAll, stopped in afterAll. */
 export function useAzurite(): {
@@ -33,16 +34,5 @@ export function uniqueName(prefix: string, kind: 'table' | 'queue' = 'table'): s
   return kind === 'table' ? `${prefix}${suffix}` : `${prefix}-${suffix}`;
 }
 
-/** A loopback port nothing listens on: bind to port 0, note the port, close. */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on. */
+export const closedPort = freePort;

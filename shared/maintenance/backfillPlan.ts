@@ -22,6 +22,8 @@ export interface BackfillPlanInput {
   lookbackHours: number;
   maxWindowHours?: number;
   retentionLimitMs?: number;
+  /** How far before the checkpoint to list again (blobs that showed up late in the listing). */
+  relistOverlapMs?: number;
 }
 
 export interface BackfillPlan {
@@ -47,6 +49,10 @@ export function planBackfillWindows(input: BackfillPlanInput): BackfillPlan {
     // A first run that asks for more than the API keeps is clamped, not a loss: nothing was promised.
     if (fromCheckpoint) lost = { startTime: new Date(start), endTime: new Date(earliest) };
     start = earliest;
+  } else if (fromCheckpoint && input.relistOverlapMs) {
+    // Re-listing a little before the checkpoint costs a few ledger reads; it catches a blob whose
+    // contentCreated lies before the checkpoint but which was not yet listed when we passed it.
+    start = Math.max(earliest, floorToSecond(start - input.relistOverlapMs));
   }
   const windows: TimeWindow[] = [];
   for (let s = start; s < end; s += maxWindowMs) {

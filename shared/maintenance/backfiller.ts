@@ -20,6 +20,13 @@ import {
 import type { KeeperState } from './subscriptionKeeper';
 import { BackfillPlan, HOUR_MS, planBackfillWindows } from './backfillPlan';
 
+/**
+ * The listing's order is "as aggregations become available", not by contentCreated, and
+ * notifications are known to lag: each run lists the last hour before the checkpoint again and
+ * lets the ledger drop what is already done.
+ */
+export const RELIST_OVERLAP_MS = HOUR_MS;
+
 export interface ContentLister {
   listContent(
     contentType: ContentType,
@@ -154,7 +161,12 @@ export class Backfiller {
       const hours = (now.getTime() - options.since.getTime()) / HOUR_MS;
       return planBackfillWindows({ now, lookbackHours: hours });
     }
-    return planBackfillWindows({ checkpoint, now, lookbackHours: options.lookbackHours });
+    return planBackfillWindows({
+      checkpoint,
+      now,
+      lookbackHours: options.lookbackHours,
+      relistOverlapMs: RELIST_OVERLAP_MS,
+    });
   }
 
   private async fillWindow(

@@ -5,7 +5,12 @@ import type { ContentMessage } from '../../shared/contentMessage';
 import type { ContentType } from '../../shared/contentTypes';
 import { memoryLogger } from '../../shared/log';
 import { ManagementApiError, type AvailableContent, type TimeWindow } from '../../shared/managementApi';
-import { Backfiller, BackfillStores, ContentLister } from '../../shared/maintenance/backfiller';
+import {
+  Backfiller,
+  RELIST_OVERLAP_MS,
+  BackfillStores,
+  ContentLister,
+} from '../../shared/maintenance/backfiller';
 
 const TENANT = { tenantId: '3a1c9d2e-5b4f-4c6d-8e7f-901a2b3c4d5e', clientId: 'c' } as TenantConfig;
 const NOW = new Date('2024-05-10T12:00:00Z');
@@ -124,7 +129,11 @@ describe('Backfiller', () => {
       lookbackHours: 24,
       logger: log,
     });
-    expect(l.windows[1]).toEqual({ startTime: new Date('2024-05-10T06:00:00Z'), endTime: serverNow });
+    // The re-plan starts one overlap hour before the checkpoint, like every planned run.
+    expect(l.windows[1]).toEqual({
+      startTime: new Date(Date.parse('2024-05-10T06:00:00Z') - RELIST_OVERLAP_MS),
+      endTime: serverNow,
+    });
     expect(report).toMatchObject({ windows: 1, enqueued: 1, clockSkewMs: -2 * 3600_000 });
     expect(s.checkpoint).toEqual(serverNow);
     expect(log.lines.some((l) => l.line.includes('planning again with the server clock'))).toBe(true);

@@ -152,6 +152,28 @@ describe('planBackfillWindows', () => {
     expect(plan.windows).toHaveLength(7);
   });
 
+  it('lists again an overlap before the checkpoint, but never before retention or on a first run', () => {
+    const overlap = 3600_000;
+    const recent = planBackfillWindows({
+      checkpoint: hoursAgo(2),
+      now: NOW,
+      lookbackHours: 24,
+      relistOverlapMs: overlap,
+    });
+    expect(recent.windows).toEqual([{ startTime: hoursAgo(3), endTime: NOW }]);
+    const edge = hoursAgo(7 * 24 - 1.5);
+    const nearEdge = planBackfillWindows({
+      checkpoint: edge,
+      now: NOW,
+      lookbackHours: 24,
+      relistOverlapMs: overlap,
+    });
+    expect(nearEdge.windows[0].startTime).toEqual(new Date(NOW.getTime() - RETENTION_LIMIT_MS));
+    expect(nearEdge.lost).toBeUndefined();
+    const first = planBackfillWindows({ now: NOW, lookbackHours: 24, relistOverlapMs: overlap });
+    expect(first.windows[0].startTime).toEqual(hoursAgo(24));
+  });
+
   it('clamps a first-run look-back beyond retention without calling it lost', () => {
     const plan = planBackfillWindows({ checkpoint: undefined, now: NOW, lookbackHours: 200 });
     expect(plan.lost).toBeUndefined();

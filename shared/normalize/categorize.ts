@@ -40,9 +40,24 @@ const VERBS: readonly [RegExp, Verb][] = [
   [/access|download|view|preview|read|open|search|^get-|sync|login|logon|used/i, 'access'],
 ];
 
+// Operation names repeat endlessly in a feed, and the verb patterns are the costliest regexes per
+// record: remember the answer. Bounded, because the names come from the network.
+const verbCache = new Map<string, Verb>();
+const VERB_CACHE_LIMIT = 4096;
+
 export function verbOf(operation: string): Verb {
-  for (const [pattern, verb] of VERBS) if (pattern.test(operation)) return verb;
-  return 'info';
+  const known = verbCache.get(operation);
+  if (known !== undefined) return known;
+  let found: Verb = 'info';
+  for (const [pattern, verb] of VERBS) {
+    if (pattern.test(operation)) {
+      found = verb;
+      break;
+    }
+  }
+  if (verbCache.size >= VERB_CACHE_LIMIT) verbCache.clear();
+  verbCache.set(operation, found);
+  return found;
 }
 
 /**

@@ -5,6 +5,7 @@
  * escapes to find where each element ends, and lets the native parser do the rest.
  * Pure and synchronous; splitJsonArrayStream adapts it to a byte stream.
  */
+import { attachJsonText, RAW_JSON_TEXT } from '../rawJson';
 
 export type JsonArraySplitFailure =
   /** The text does not start with "[". */
@@ -197,6 +198,10 @@ export class JsonArraySplitter {
         `element ${this.count} is not valid JSON (${(error as Error).message})`,
         this.count,
       );
+    }
+    // Kept on the record so the event can carry the original without serializing it again.
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      attachJsonText(value, RAW_JSON_TEXT, text.trim());
     }
     out.push(value);
     this.count++;

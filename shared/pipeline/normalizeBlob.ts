@@ -4,7 +4,9 @@
  * an ECS `pipeline_error` event with the original, so nothing is silently dropped.
  */
 import type { NormalizeContext } from '../normalize';
-import { normalizeRecord } from '../normalize';
+import { normalizeRecord, type EcsEvent } from '../normalize';
+import { serializeEvent } from '../normalize/serialize';
+import { attachJsonText, SERIALIZED_JSON } from '../rawJson';
 
 export interface BlobNormalizationStats {
   records: number;
@@ -42,6 +44,19 @@ export function pipelineErrorEvent(record: unknown, reason: string, context: Nor
   };
 }
 
+/**
+ * Serializes the event here, splicing in the record's original text, so the sink writes it without
+ * stringifying the original again. A failure leaves the event as it is for the sink to report.
+ */
+function withSerializedJson(event: EcsEvent): EcsEvent {
+  try {
+    attachJsonText(event, SERIALIZED_JSON, serializeEvent(event));
+  } catch {
+    // the sink's own serialization reports the reason with the event's position
+  }
+  return event;
+}
+
 export function normalizeBlobRecords(
   records: AsyncIterable<unknown>,
   context: NormalizeContext,
@@ -62,7 +77,7 @@ export function normalizeBlobRecords(
       const result = normalizeRecord(record, context);
       stats.events += 1;
       if (result.ok) {
-        yield result.event;
+        yield withSerializedJson(result.event);
       } else {
         stats.rejectedRecords += 1;
         yield pipelineErrorEvent(record, result.reason, context);

@@ -3,6 +3,7 @@
  * replaces what the earlier write left, so a retried queue message never duplicates events.
  * Other destinations (Event Hubs, HTTP) implement the same interface.
  */
+import { serializedJsonOf } from '../rawJson';
 import type { ContentType } from '../contentTypes';
 
 export interface ContentBlobRef {
@@ -61,9 +62,13 @@ export class UnserializableEventError extends Error {
   }
 }
 
-/** One event as one NDJSON line (JSON.stringify escapes newlines inside strings). */
+/**
+ * One event as one NDJSON line (JSON.stringify escapes newlines inside strings). An event that
+ * already carries its JSON text (SERIALIZED_JSON) is written as that text.
+ */
 export function ndjsonLine(event: object, index: number): string {
-  let text: string | undefined;
+  let text: string | undefined = serializedJsonOf(event);
+  if (text !== undefined) return `${text}\n`;
   try {
     text = JSON.stringify(event);
   } catch (error) {

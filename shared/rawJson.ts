@@ -1,0 +1,32 @@
+/**
+ * Two symbols that let already-made JSON text travel with the objects it belongs to, so the hot path
+ * does not serialize the same data twice. JSON.stringify ignores symbol keys, so neither can leak
+ * into any output.
+ * - RAW_JSON_TEXT: on a record parsed from a content blob, the exact text it arrived as.
+ * - SERIALIZED_JSON: on an event, its complete JSON text, which a sink may write as is.
+ */
+export const RAW_JSON_TEXT: unique symbol = Symbol('m365.rawJsonText');
+export const SERIALIZED_JSON: unique symbol = Symbol('m365.serializedJson');
+
+/**
+ * Attaches text under a symbol key, non-enumerable, so deep comparisons and object spreads see the
+ * object exactly as before.
+ */
+export function attachJsonText(
+  target: object,
+  key: typeof RAW_JSON_TEXT | typeof SERIALIZED_JSON,
+  text: string,
+): void {
+  Object.defineProperty(target, key, { value: text, enumerable: false, writable: true, configurable: true });
+}
+
+export function rawJsonTextOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const text = (value as { [RAW_JSON_TEXT]?: unknown })[RAW_JSON_TEXT];
+  return typeof text === 'string' ? text : undefined;
+}
+
+export function serializedJsonOf(value: object): string | undefined {
+  const text = (value as { [SERIALIZED_JSON]?: unknown })[SERIALIZED_JSON];
+  return typeof text === 'string' ? text : undefined;
+}

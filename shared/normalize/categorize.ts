@@ -4,7 +4,7 @@
  * verb classifier; the few families a SOC queries first (sign-ins, directory changes, file and
  * mailbox activity, admin cmdlets) get explicit rules in their workload modules.
  */
-import type { EventCategory, EventKind, EventType } from './ecsEvent';
+import type { EcsEvent, EventCategory, EventKind, EventType } from './ecsEvent';
 
 export interface Categorization {
   kind: EventKind;
@@ -73,4 +73,11 @@ export function conform(c: Categorization): Categorization {
 
 export function categorized(category: EventCategory, ...type: EventType[]): Categorization {
   return conform({ kind: 'event', category: [category], type });
+}
+
+/** Puts a categorization on the event: kind, category and type always change together. */
+export function setCategorization(event: EcsEvent, c: Categorization): void {
+  event.event.kind = c.kind;
+  event.event.category = c.category;
+  event.event.type = c.type;
 }

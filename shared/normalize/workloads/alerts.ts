@@ -3,7 +3,7 @@
  * alerts 307): the alert policy becomes `rule.*`, the event an `alert`. `Data` carries the alert's
  * details as a string of JSON, parsed into `o365.alert.data` when it parses.
  */
-import { Categorization, categorized } from '../categorize';
+import { Categorization, categorized, setCategorization } from '../categorize';
 import { addRelatedUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asObject, asString, isEmailAddress, JsonObject } from '../values';
@@ -25,9 +25,7 @@ export function alertCategorization(category: string | undefined): Categorizatio
 export function applyAlert(record: JsonObject, event: EcsEvent): void {
   const category = asString(record.Category);
   const c = alertCategorization(category);
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
+  setCategorization(event, c);
 
   const rule: NonNullable<EcsEvent['rule']> = {};
   const name = asString(record.Name) ?? asString(record.AlertType);

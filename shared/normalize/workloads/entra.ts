@@ -3,7 +3,7 @@
  * directory changes (8). Directory operation names are sentences ("Add member to group."), so the
  * category comes from the object named in them.
  */
-import { Categorization, categorized, conform, verbOf } from '../categorize';
+import { Categorization, categorized, conform, setCategorization, verbOf } from '../categorize';
 import { addRelatedUser, isGuid, mergeUser, setTargetUser, userFields } from '../common';
 import type { EcsEvent, EventType } from '../ecsEvent';
 import { enumName, IDENTITY_TYPES } from '../enums';
@@ -31,12 +31,6 @@ function applySignIn(event: EcsEvent, result: SignInResult, operation: string): 
   if (result.reason !== undefined) event.event.reason = result.reason;
   const ending = /logoff|logout|signout|signedout|loggedout/i.test(operation);
   setCategorization(event, categorized('authentication', ending ? 'end' : 'start'));
-}
-
-function setCategorization(event: EcsEvent, c: Categorization): void {
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
 }
 
 /** ModifiedProperties values are often JSON-quoted strings (`"\"Finance\""`) or one-element arrays. */

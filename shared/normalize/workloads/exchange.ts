@@ -2,7 +2,7 @@
  * Exchange Online: mailbox activity (ExchangeItem 2, ExchangeItemGroup 3, aggregated 19/50) and
  * admin cmdlets (ExchangeAdmin 1; Security & Compliance cmdlets 18 share the shape).
  */
-import { Categorization, categorized, conform, Verb, verbOf } from '../categorize';
+import { Categorization, categorized, conform, Verb, verbOf, setCategorization } from '../categorize';
 import { addRelatedUser, mergeUser, setTargetUser, userFields } from '../common';
 import type { EcsEmailAttachment, EcsEvent } from '../ecsEvent';
 import { enumName, LOGON_TYPES } from '../enums';
@@ -161,9 +161,7 @@ function applyMailbox(record: JsonObject, event: EcsEvent): void {
 
 function applyAdmin(record: JsonObject, event: EcsEvent): void {
   const c = cmdletCategorization(event.event.action ?? '');
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
+  setCategorization(event, c);
   const identity = event.o365.parameters?.Identity;
   if (typeof identity === 'string' && userFields(identity).email !== undefined)
     setTargetUser(event, identity);

@@ -2,7 +2,7 @@
  * SharePoint Online and OneDrive: file and folder operations, sharing, pages, lists and sites.
  * For file operations `SiteUrl + SourceRelativeUrl + SourceFileName` is the `ObjectId` URL.
  */
-import { Categorization, categorized, conform, verbOf } from '../categorize';
+import { Categorization, categorized, conform, verbOf, setCategorization } from '../categorize';
 import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { enumName, ITEM_TYPES } from '../enums';
@@ -38,9 +38,7 @@ function extensionOf(name: string): string | undefined {
 
 export function applySharePoint(record: JsonObject, event: EcsEvent): void {
   const c = sharePointCategorization(event.event.action ?? '');
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
+  setCategorization(event, c);
 
   const objectId = asString(record.ObjectId);
   const siteUrl = asString(record.SiteUrl);

@@ -2,7 +2,7 @@
  * Microsoft Teams (RecordType 25): team and channel lifecycle, membership, sessions. Messages and
  * meetings stay generic activity.
  */
-import { Categorization, categorized, conform, verbOf } from '../categorize';
+import { Categorization, categorized, conform, verbOf, setCategorization } from '../categorize';
 import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asArray, asString, isObject, JsonObject } from '../values';
@@ -21,9 +21,7 @@ export function teamsCategorization(operation: string): Categorization {
 
 export function applyTeams(record: JsonObject, event: EcsEvent): void {
   const c = teamsCategorization(event.event.action ?? '');
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
+  setCategorization(event, c);
   const team = asString(record.TeamName);
   const teamId = asString(record.TeamGuid);
   if (team !== undefined || teamId !== undefined) {

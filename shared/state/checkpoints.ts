@@ -49,7 +49,11 @@ const rowSchema = z.object({
 });
 type Row = z.infer<typeof rowSchema>;
 
+/** How often one instance writes the last-notification time of one tenant and content type. */
+export const NOTIFICATION_WRITE_INTERVAL_MS = 60_000;
+
 export class CheckpointStore {
+  private readonly notificationWrittenAt = new Map<string, number>();
   readonly ensureExists: () => Promise<void>;
 
   constructor(private readonly table: TableClient) {
@@ -104,9 +108,17 @@ export class CheckpointStore {
     await this.mergeTime(tenantId, contentType, 'lastBackfillAt', at);
   }
 
-  /** One merge-upsert, cheap enough for every webhook batch. */
+  /**
+   * Called for every content blob Microsoft notifies, so it writes at most once a minute per tenant
+   * and content type from this instance: the health report needs the minute, not a table write per blob.
+   */
   async recordNotification(tenantId: string, contentType: ContentType, at: Date): Promise<void> {
+    const key = `${tenantId}|${contentType}`;
+    const last = this.notificationWrittenAt.get(key);
+    const ms = at.getTime();
+    if (last !== undefined && ms >= last && ms - last < NOTIFICATION_WRITE_INTERVAL_MS) return;
     await this.mergeTime(tenantId, contentType, 'lastNotificationAt', at);
+    this.notificationWrittenAt.set(key, ms);
   }
 
   /** Every checkpoint that backfill has advanced. */

@@ -85,6 +85,20 @@ describe('CheckpointStore', () => {
     });
   });
 
+  it('writes the notification time at most once a minute per tenant and content type', async () => {
+    const { store } = await freshStore();
+    const at = (seconds: number) => new Date(T1.getTime() + seconds * 1000);
+    await store.recordNotification(TENANT, 'Audit.General', at(0));
+    await store.recordNotification(TENANT, 'Audit.General', at(30));
+    await store.recordNotification(TENANT, 'DLP.All', at(30));
+    const lastOf = async (ct: string) =>
+      (await store.listActivity()).find((a) => a.contentType === ct)?.lastNotificationAt;
+    expect(await lastOf('Audit.General')).toBe(at(0).toISOString());
+    expect(await lastOf('DLP.All')).toBe(at(30).toISOString());
+    await store.recordNotification(TENANT, 'Audit.General', at(61));
+    expect(await lastOf('Audit.General')).toBe(at(61).toISOString());
+  });
+
   it('lists one checkpoint per tenant and content type, and ignores key/value state in the same table', async () => {
     const { store, table } = await freshStore();
     const other = '99999999-8888-7777-6666-555555555555';

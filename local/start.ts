@@ -64,10 +64,10 @@ async function main(): Promise<void> {
   const real = isRealTenant(env);
   const stoppers: (() => Promise<void>)[] = [];
 
-  const storage = env.AzureWebJobsStorage
+  const storage: { azurite?: AzuriteInstance; connectionString: string } = env.AzureWebJobsStorage
     ? { connectionString: env.AzureWebJobsStorage }
     : await startStorage();
-  if ('azurite' in storage && storage.azurite) stoppers.push(storage.azurite.stop);
+  if (storage.azurite) stoppers.push(storage.azurite.stop);
 
   const webhookAuthId = env.WEBHOOK_AUTH_ID ?? randomBytes(18).toString('base64url');
   const tenantId = (env.O365_TENANT_ID ?? DEMO_TENANT_ID).toLowerCase();
@@ -151,10 +151,10 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`webhook: ${webhookUrl}\n`);
   process.stdout.write(`health:  ${host.url}/api/health?code=${host.functionKey}\n`);
-  process.stdout.write(
-    `events:  NDJSON blobs in container "${config.names.eventsContainer}" of the local storage ` +
-      `(${storage.connectionString === 'UseDevelopmentStorage=true' ? 'Azurite, http://127.0.0.1:10000/devstoreaccount1' : 'Azurite'})\n`,
-  );
+  const where = storage.azurite
+    ? `Azurite, http://127.0.0.1:${storage.azurite.blobPort}/devstoreaccount1`
+    : 'the storage account in AzureWebJobsStorage';
+  process.stdout.write(`events:  NDJSON blobs in container "${config.names.eventsContainer}" (${where})\n`);
 
   // The same path as the maintenance timer: start what is missing, repair what is not ours.
   const report = await runMaintenance(services, log, { tasks: ['subscriptions'] });

@@ -7,6 +7,17 @@ const MSSP_APP = 'cccccccc-dddd-4eee-8fff-000000000000';
 const A = 'a0000000-0000-4000-8000-00000000000a';
 const B = 'b0000000-0000-4000-8000-00000000000b';
 
+/** `tenants add --tenant <tenant> --client <the MSSP app> ...extra` */
+const add = (tenant: string, ...extra: string[]): string[] => [
+  'tenants',
+  'add',
+  '--tenant',
+  tenant,
+  '--client',
+  MSSP_APP,
+  ...extra,
+];
+
 describe('tenants command', () => {
   const azurite = useAzurite();
   const registryOnly = () => ({
@@ -23,20 +34,7 @@ describe('tenants command', () => {
   it('adds two tenants of one multi-tenant app sharing one certificate, then lists them', async () => {
     const env = registryOnly();
     const first = await runCli(
-      [
-        'tenants',
-        'add',
-        '--tenant',
-        A,
-        '--client',
-        MSSP_APP,
-        '--name',
-        'Contoso',
-        '--credential',
-        'certificate',
-        '--certificate-name',
-        'mssp-cert',
-      ],
+      add(A, '--name', 'Contoso', '--credential', 'certificate', '--certificate-name', 'mssp-cert'),
       env,
     );
     expect(first.code).toBe(0);
@@ -46,21 +44,7 @@ describe('tenants command', () => {
     expect(first.stdout).toContain(
       `https://login.microsoftonline.com/${A}/adminconsent?client_id=${MSSP_APP}`,
     );
-    const second = await runCli(
-      [
-        'tenants',
-        'add',
-        '--tenant',
-        B,
-        '--client',
-        MSSP_APP,
-        '--credential',
-        'certificate',
-        '--cloud',
-        'GCC',
-      ],
-      env,
-    );
+    const second = await runCli(add(B, '--credential', 'certificate', '--cloud', 'GCC'), env);
     expect(second.stdout).toContain('certificate (Key Vault "mssp-cert")');
     expect(second.stdout).toContain(`app ${MSSP_APP} now serves 2 tenants with one credential`);
     const listed = await runCli(['tenants', 'list'], env);
@@ -74,7 +58,7 @@ describe('tenants command', () => {
 
   it('disables, enables and removes a registry tenant, with one-line errors for what it cannot do', async () => {
     const env = registryOnly();
-    await runCli(['tenants', 'add', '--tenant', A, '--client', MSSP_APP], env);
+    await runCli(add(A), env);
     expect((await runCli(['tenants', 'disable', '--tenant', A], env)).stdout).toMatch(
       /^disabled .* refuse its notifications within a minute/,
     );
@@ -83,11 +67,9 @@ describe('tenants command', () => {
     expect((await runCli(['tenants', 'remove', '--tenant', A], env)).stdout).toContain(`removed ${A}`);
     const again = await runCli(['tenants', 'remove', '--tenant', A], env);
     expect(again).toMatchObject({ code: 1, stderr: `error: tenant ${A} is not in the registry\n` });
-    const duplicate = await runCli(['tenants', 'add', '--tenant', B, '--client', MSSP_APP], env);
+    const duplicate = await runCli(add(B), env);
     expect(duplicate.code).toBe(0);
-    expect((await runCli(['tenants', 'add', '--tenant', B, '--client', MSSP_APP], env)).stderr).toBe(
-      `error: tenant ${B} is already in the registry\n`,
-    );
+    expect((await runCli(add(B), env)).stderr).toBe(`error: tenant ${B} is already in the registry\n`);
     expect((await runCli(['tenants', 'enable', '--tenant', A], env)).stderr).toBe(
       `error: tenant ${A} is not in the registry\n`,
     );
@@ -110,7 +92,7 @@ describe('tenants command', () => {
 
   it('prints the admin-consent link on the cloud login host, from the registry or the options', async () => {
     const env = registryOnly();
-    await runCli(['tenants', 'add', '--tenant', A, '--client', MSSP_APP, '--cloud', 'GCCHigh'], env);
+    await runCli(add(A, '--cloud', 'GCCHigh'), env);
     expect((await runCli(['tenants', 'consent-url', '--tenant', A], env)).stdout).toBe(
       `https://login.microsoftonline.us/${A}/adminconsent?client_id=${MSSP_APP}\n`,
     );
@@ -137,27 +119,10 @@ describe('tenants command', () => {
     [['tenants'], /usage: tenants/],
     [['tenants', 'purge'], /unknown subcommand "purge"/],
     [['tenants', 'disable'], /--tenant is required/],
-    [['tenants', 'add', '--tenant', 'nope', '--client', MSSP_APP], /--tenant must be a GUID/],
-    [
-      ['tenants', 'add', '--tenant', A, '--client', MSSP_APP, '--credential', 'password'],
-      /--credential must be one of secret, certificate, federated/,
-    ],
-    [
-      [
-        'tenants',
-        'add',
-        '--tenant',
-        A,
-        '--client',
-        MSSP_APP,
-        '--credential',
-        'federated',
-        '--secret-name',
-        'x',
-      ],
-      /--secret-name is for --credential secret/,
-    ],
-    [['tenants', 'add', '--tenant', A, '--client', MSSP_APP, '--cloud', 'Mars'], /--cloud must be one of/],
+    [add('nope'), /--tenant must be a GUID/],
+    [add(A, '--credential', 'password'), /--credential must be one of secret, certificate, federated/],
+    [add(A, '--credential', 'federated', '--secret-name', 'x'), /--secret-name is for --credential secret/],
+    [add(A, '--cloud', 'Mars'), /--cloud must be one of/],
   ])('refuses %j with exit 2 and one line', async (argv, reason) => {
     const result = await runCli(argv, registryOnly());
     expect(result.code).toBe(2);

@@ -20,6 +20,7 @@ param deploymentContainerName string
 param contentQueueName string
 param ledgerTableName string
 param stateTableName string
+param tenantsTableName string
 param eventsContainerName string
 
 param appInsightsConnectionString string
@@ -31,6 +32,8 @@ param o365TenantId string
 param o365ClientId string
 param o365Cloud string
 param o365TenantName string
+param o365Credential string
+param o365CertificateName string
 param o365Tenants string
 param publisherId string
 
@@ -107,6 +110,7 @@ var appSettings = {
   CONTENT_QUEUE_NAME: contentQueueName
   LEDGER_TABLE_NAME: ledgerTableName
   STATE_TABLE_NAME: stateTableName
+  TENANTS_TABLE_NAME: tenantsTableName
   EVENTS_CONTAINER_NAME: eventsContainerName
 
   KEY_VAULT_URL: keyVaultUri
@@ -116,6 +120,8 @@ var appSettings = {
   O365_CLOUD: singleTenant ? o365Cloud : ''
   O365_TENANT_NAME: singleTenant ? o365TenantName : ''
   O365_CLIENT_SECRET_NAME: singleTenant ? clientSecretName : ''
+  O365_CREDENTIAL: singleTenant ? o365Credential : ''
+  O365_CERTIFICATE_NAME: singleTenant ? o365CertificateName : ''
   O365_TENANTS: o365Tenants
   PUBLISHER_ID: publisherId
 

@@ -51,7 +51,11 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   get(tenant: TenantConfig): Promise<ClientSecret> {
-    const name = tenant.secret.keyVaultSecretName;
+    return this.getByName(tenant.secret.keyVaultSecretName);
+  }
+
+  /** Any secret of the vault by name (sink API keys and tokens), with the same cache. */
+  getByName(name: string): Promise<ClientSecret> {
     const cached = this.cache.get(name);
     const now = this.clock().getTime();
     if (cached && now - cached.readAt < this.cacheMs) return Promise.resolve(cached.secret);
@@ -73,8 +77,12 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   invalidate(tenant: TenantConfig): void {
-    this.cache.delete(tenant.secret.keyVaultSecretName);
-    this.inFlight.delete(tenant.secret.keyVaultSecretName);
+    this.invalidateByName(tenant.secret.keyVaultSecretName);
+  }
+
+  invalidateByName(name: string): void {
+    this.cache.delete(name);
+    this.inFlight.delete(name);
   }
 
   private async read(name: string): Promise<ClientSecret> {

@@ -18,7 +18,8 @@ export type AlertKind =
   | 'subscriptionDisabledByAdmin'
   | 'backfillGapLost'
   | 'webhookReenabled'
-  | 'subscriptionStarted';
+  | 'subscriptionStarted'
+  | 'sinkRejected';
 
 export interface Alert {
   severity: AlertSeverity;

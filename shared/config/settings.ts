@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { CONTENT_TYPES, ContentType, isContentType } from '../contentTypes';
+import { namespaceProblem } from '../sinks/elasticsearch/config';
 import { CLOUD_NAMES, CLOUD_PRESETS, CloudEndpoints, CloudName, isCloudName } from './clouds';
+import { readSinkSettings, SINK_SETTINGS, type SinkSettings } from './sinkSettings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -85,6 +87,10 @@ export interface AppConfig {
   maintenance: { schedule: string; backfillLookbackHours: number };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
+  /** DATA_STREAM_NAMESPACE: the <namespace> of Elastic data stream names (logs-o365.audit-<namespace>). */
+  dataStreamNamespace: string;
+  /** SINKS and each chosen sink's settings. */
+  sinks: SinkSettings;
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -127,6 +133,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
+  ...SINK_SETTINGS,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -153,7 +161,8 @@ const tenantEntrySchema = z
 
 type TenantEntry = z.infer<typeof tenantEntrySchema>;
 
-class Reader {
+/** Reads and checks settings, collecting every problem (exported for sinkSettings.ts). */
+export class Reader {
   readonly problems: SettingProblem[] = [];
   constructor(private readonly env: Env) {}
 
@@ -270,6 +279,10 @@ export function loadConfig(env: Env): AppConfig {
     r.fail('MAINTENANCE_SCHEDULE', `must be a six-field NCRONTAB expression, got "${schedule}"`);
   }
 
+  const dataStreamNamespace = r.raw('DATA_STREAM_NAMESPACE') ?? 'default';
+  const namespaceIssue = namespaceProblem(dataStreamNamespace);
+  if (namespaceIssue) r.fail('DATA_STREAM_NAMESPACE', `"${dataStreamNamespace}" ${namespaceIssue}`);
+
   const config: AppConfig = {
     tenants,
     contentTypes,
@@ -298,6 +311,8 @@ export function loadConfig(env: Env): AppConfig {
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
+    dataStreamNamespace,
+    sinks: readSinkSettings(r, { keyVaultUrl, dataStreamNamespace }),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -167,6 +167,35 @@ describe('elasticsearch sink against the _bulk stand-in, with the official clien
     expect((await sink.checkHealth()).ok).toBe(false);
   });
 
+  it('drops a refused key and uses the key renewed in the vault at the next delivery, with a new client', async () => {
+    let current = 'b2xkLWtleQ==';
+    let invalidations = 0;
+    const secret = {
+      read: async () => current,
+      invalidate: () => {
+        invalidations++;
+      },
+    };
+    const config: ElasticsearchSinkConfig = {
+      url: es.url,
+      apiKey: { keyVaultSecretName: 'elasticsearch-api-key', localFallbackSetting: 'ELASTICSEARCH_API_KEY' },
+      index: 'logs-o365.audit-renewed',
+      maxBatchBytes: 1_000_000,
+      maxBatchEvents: 100,
+      requestTimeoutMs: 10_000,
+    };
+    const { sink } = onFramework(new ElasticsearchService(config, secret));
+    open.push(sink);
+    const events = await normalizedEvents(3, 29);
+    expect((await sink.deliver(blobRef('renew'), streamOf(events))).status).toBe('failed');
+    expect(invalidations).toBe(1);
+    current = STAND_IN_ES_API_KEY;
+    expect(await sink.deliver(blobRef('renew'), streamOf(events))).toMatchObject({
+      status: 'completed',
+      written: 3,
+    });
+  });
+
   it('keeps every request under the batch limits for a large blob, and reports health', async () => {
     const events = await normalizedEvents(3000, 28);
     const before = es.requests.length;

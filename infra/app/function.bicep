@@ -149,6 +149,22 @@ var optionalSettingNames = [
   'SECRET_EXPIRY_THRESHOLDS_DAYS'
   'GRAPH_EXPIRY_CHECK'
   'ALERT_WEBHOOK_URL'
+  'DATA_STREAM_NAMESPACE'
+  // Sinks (README "Sinks"): the API key and HEC token are Key Vault secrets named here, never values.
+  'SINKS'
+  'ELASTICSEARCH_URL'
+  'ELASTICSEARCH_CLOUD_ID'
+  'ELASTICSEARCH_API_KEY_SECRET_NAME'
+  'ELASTICSEARCH_INDEX'
+  'ELASTICSEARCH_MAX_BATCH_BYTES'
+  'ELASTICSEARCH_MAX_BATCH_EVENTS'
+  'SPLUNK_HEC_URL'
+  'SPLUNK_HEC_TOKEN_SECRET_NAME'
+  'SPLUNK_INDEX'
+  'SPLUNK_SOURCETYPE'
+  'SPLUNK_HEC_ACK'
+  'SPLUNK_MAX_BATCH_BYTES'
+  'SPLUNK_MAX_BATCH_EVENTS'
 ]
 var chosenOptionalSettingItems = filter(items(optionalAppSettings), setting => contains(optionalSettingNames, setting.key))
 var chosenOptionalSettings = toObject(chosenOptionalSettingItems, setting => setting.key, setting => string(setting.value))

@@ -22,7 +22,8 @@ export type AlertKind =
   | 'subscriptionDisabledByAdmin'
   | 'backfillGapLost'
   | 'webhookReenabled'
-  | 'subscriptionStarted';
+  | 'subscriptionStarted'
+  | 'sinkRejected';
 
 export interface Alert {
   severity: AlertSeverity;

@@ -13,6 +13,8 @@ import {
   isCloudName,
   TOKEN_EXCHANGE_AUDIENCES,
 } from './clouds';
+import { namespaceProblem } from '../sinks/elasticsearch/config';
+import { readSinkSettings, SINK_SETTINGS, type SinkSettings } from './sinkSettings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -129,6 +131,10 @@ export interface AppConfig {
   maintenance: { schedule: string; backfillLookbackHours: number };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
+  /** DATA_STREAM_NAMESPACE: the <namespace> of Elastic data stream names (logs-o365.audit-<namespace>). */
+  dataStreamNamespace: string;
+  /** SINKS and each chosen sink's settings. */
+  sinks: SinkSettings;
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -177,6 +183,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
+  ...SINK_SETTINGS,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -214,7 +222,8 @@ export interface LoadConfigOptions {
   requireTenants?: boolean;
 }
 
-class Reader {
+/** Reads and checks settings, collecting every problem (exported for sinkSettings.ts). */
+export class Reader {
   readonly problems: SettingProblem[] = [];
   constructor(private readonly env: Env) {}
 
@@ -338,6 +347,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     r.fail('MAINTENANCE_SCHEDULE', `must be a six-field NCRONTAB expression, got "${schedule}"`);
   }
 
+  const dataStreamNamespace = r.raw('DATA_STREAM_NAMESPACE') ?? 'default';
+  const namespaceIssue = namespaceProblem(dataStreamNamespace);
+  if (namespaceIssue) r.fail('DATA_STREAM_NAMESPACE', `"${dataStreamNamespace}" ${namespaceIssue}`);
+
   const config: AppConfig = {
     tenants,
     tenantDefaults,
@@ -368,6 +381,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
+    dataStreamNamespace,
+    sinks: readSinkSettings(r, { keyVaultUrl, dataStreamNamespace }),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -34,11 +34,11 @@ export class KeyVaultCertificateProvider implements ClientCertificateProvider {
   // Parsing is cheap but not free: keep the last parse per item, keyed by its text.
   private readonly parsed = new Map<string, ClientCertificate>();
 
-  constructor(private readonly vault: Pick<KeyVaultSecretProvider, 'getNamed' | 'invalidateNamed'>) {}
+  constructor(private readonly vault: Pick<KeyVaultSecretProvider, 'getByName' | 'invalidateByName'>) {}
 
   async get(tenant: TenantConfig): Promise<ClientCertificate> {
     const name = certificateSourceOf(tenant).keyVaultCertificateName;
-    const item = await this.vault.getNamed(name);
+    const item = await this.vault.getByName(name);
     const known = this.parsed.get(name);
     if (known && known.pem === item.value && known.version === item.version) return known;
     const certificate = parseCertificatePem(name, item.value, {
@@ -51,7 +51,7 @@ export class KeyVaultCertificateProvider implements ClientCertificateProvider {
   }
 
   invalidate(tenant: TenantConfig): void {
-    this.vault.invalidateNamed(certificateSourceOf(tenant).keyVaultCertificateName);
+    this.vault.invalidateByName(certificateSourceOf(tenant).keyVaultCertificateName);
   }
 }
 

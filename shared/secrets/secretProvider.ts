@@ -53,11 +53,11 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   get(tenant: TenantConfig): Promise<ClientSecret> {
-    return this.getNamed(tenant.secret.keyVaultSecretName);
+    return this.getByName(tenant.secret.keyVaultSecretName);
   }
 
-  /** Any vault item by name, with the same cache (a certificate is read as the secret of its name). */
-  getNamed(name: string): Promise<ClientSecret> {
+  /** Any secret of the vault by name (sink API keys and tokens), with the same cache. */
+  getByName(name: string): Promise<ClientSecret> {
     const cached = this.cache.get(name);
     const now = this.clock().getTime();
     if (cached && now - cached.readAt < this.cacheMs) return Promise.resolve(cached.secret);
@@ -79,10 +79,10 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   invalidate(tenant: TenantConfig): void {
-    this.invalidateNamed(tenant.secret.keyVaultSecretName);
+    this.invalidateByName(tenant.secret.keyVaultSecretName);
   }
 
-  invalidateNamed(name: string): void {
+  invalidateByName(name: string): void {
     this.cache.delete(name);
     this.inFlight.delete(name);
   }

@@ -23,7 +23,14 @@ const REQUIRED_IN_AZURE: SettingName[] = [
 ];
 
 /** Never in Azure: the secret value itself, and a key-bearing storage connection string. */
-const LOCAL_ONLY: SettingName[] = ['O365_CLIENT_SECRET', 'O365_CERTIFICATE_PATH', 'AzureWebJobsStorage'];
+const LOCAL_ONLY: SettingName[] = [
+  'O365_CLIENT_SECRET',
+  'O365_CERTIFICATE_PATH',
+  'AzureWebJobsStorage',
+  'ELASTICSEARCH_API_KEY',
+  'SPLUNK_HEC_TOKEN',
+  'FILE_SINK_DIR',
+];
 
 const functionBicep = readRepoFile('infra/app/function.bicep');
 const deployDoc = readRepoFile('docs/deploy.md');

@@ -18,7 +18,16 @@ export type AlertKind =
   | 'subscriptionDisabledByAdmin'
   | 'backfillGapLost'
   | 'webhookReenabled'
-  | 'subscriptionStarted';
+  | 'subscriptionStarted'
+  | 'webhookNotRepaired'
+  | 'subscriptionNotStarted'
+  | 'subscriptionRepaired'
+  | 'maintenanceFailing'
+  | 'maintenanceRecovered'
+  | 'checkpointLagging'
+  | 'checkpointCaughtUp'
+  | 'poisonQueueNotEmpty'
+  | 'poisonQueueDrained';
 
 export interface Alert {
   severity: AlertSeverity;

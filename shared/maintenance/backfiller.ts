@@ -249,9 +249,7 @@ export class Backfiller {
 }
 
 /** A listing window the server refused, with whatever clock reading its answer came with. */
-function windowRefusal(
-  error: unknown,
-): { code: string; serverDate?: Date; receivedAt: Date } | undefined {
+function windowRefusal(error: unknown): { code: string; serverDate?: Date; receivedAt: Date } | undefined {
   if (!(error instanceof ManagementApiError)) return undefined;
   if (!error.code || !WINDOW_CODES.has(error.code.toUpperCase())) return undefined;
   const receivedAt = error.serverDate ?? error.receivedAt;

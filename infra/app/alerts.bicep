@@ -34,7 +34,13 @@ var contentLostKinds = ['contentLost', 'backfillGapLost']
 var poisonKinds = ['poisonMessage']
 var subscriptionKinds = ['subscriptionDisabledByAdmin']
 var webhookKinds = ['webhookRejected']
-var knownKinds = concat(secretExpiringKinds, secretExpiredKinds, contentLostKinds, poisonKinds, subscriptionKinds, webhookKinds)
+var poisonDepthKinds = ['poisonQueueNotEmpty']
+var knownKinds = concat(secretExpiringKinds, secretExpiredKinds, contentLostKinds, poisonKinds, subscriptionKinds, webhookKinds, poisonDepthKinds)
+
+// The Functions host logs this warning for each queue message it moves to "<queue>-poison" after the
+// last dequeue, whatever ended the tries (timeout, crash, out of memory): a signal that needs no code
+// of ours to have run, beside the timer's own depth check.
+var hostPoisonMoves = 'traces | where message has "Moving message to queue" and message has "-poison" | extend alertKind = "hostMovedToPoison", tenantId = ""'
 
 // Azure severity: 0 critical, 1 error, 2 warning.
 var rules = [
@@ -75,6 +81,17 @@ var rules = [
     severity: 1
     query: '${alertRecords} | where alertKind in (${kql(poisonKinds)})'
     dimensions: perTenant
+    threshold: 0
+    window: 'PT15M'
+    mute: 'PT1H'
+  }
+  {
+    key: 'poison-queue-depth'
+    title: 'Messages wait in the poison queue (timer depth check, or moved there by the Functions host)'
+    severity: 1
+    query: 'union (${alertRecords} | where alertKind in (${kql(poisonDepthKinds)})), (${hostPoisonMoves})'
+    // The host's lines carry no tenant: count everything together.
+    dimensions: []
     threshold: 0
     window: 'PT15M'
     mute: 'PT1H'

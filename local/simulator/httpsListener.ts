@@ -1,8 +1,9 @@
 /**
  * One HTTPS listener of the simulated tenant on a free loopback port, with the test certificate in
  * local/tls. Each request goes through the same steps: record it, let the fault book take it, then
- * hand it to the listener's routes. Answers always carry a Date header from the simulator's clock,
- * because clients read it to correct for clock skew in content windows.
+ * hand it to the listener's routes. Answers carry a Date header from the simulator's clock (clients
+ * read it to correct for clock skew in content windows) unless `dateHeader: false` plays a server
+ * without one, which Microsoft's documentation does not rule out.
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -51,6 +52,8 @@ export interface ListenerDeps {
   requests: RecordedRequest[];
   /** Sleeps that stop() can cut short. */
   sleep(ms: number): Promise<void>;
+  /** Default true; false plays a server that sends no Date header. */
+  dateHeader?: boolean;
 }
 
 const TLS_DIR = path.join(__dirname, '..', 'tls');
@@ -144,7 +147,8 @@ async function serve(
 
 function send(res: ServerResponse, answer: SimResponse, deps: ListenerDeps, record?: RecordedRequest): void {
   if (res.destroyed || res.writableEnded) return;
-  const headers: Record<string, string> = { Date: deps.clock().toUTCString(), ...answer.headers };
+  const date: Record<string, string> = deps.dateHeader === false ? {} : { Date: deps.clock().toUTCString() };
+  const headers: Record<string, string> = { ...date, ...answer.headers };
   let payload = '';
   if (answer.body !== undefined) {
     if (typeof answer.body === 'string') {

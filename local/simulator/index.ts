@@ -13,7 +13,7 @@ import { createFaultBook } from './faults';
 import { generateRecords } from './generator';
 import { graphRoutes } from './graph';
 import { startHttpsListener, type HttpsListener, type ListenerDeps } from './httpsListener';
-import { managementApiRoutes, subscriptionStates } from './managementApi';
+import { managementApiRoutes, subscriptionStates, type ManagementApiSettings } from './managementApi';
 import type {
   Delivery,
   GenerateSpec,
@@ -66,7 +66,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     urls: { apiBaseUrl: '', authorityHost: '', graphBaseUrl: '' },
     trustedIssuers: new Map(),
   };
-  const deps: ListenerDeps = { clock, faults, requests, sleep };
+  const answers = options.answers ?? {};
+  const deps: ListenerDeps = { clock, faults, requests, sleep, dateHeader: answers.dateHeader ?? true };
+  let apiSettings: ManagementApiSettings | undefined;
   const push = options.push ?? {};
   const webhookTimeoutMs = push.timeoutMs ?? 30000;
 
@@ -77,18 +79,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       deps,
     );
     listeners.push(authority);
-    const api = await startHttpsListener(
-      managementApiRoutes(ctx, {
-        startSpacingMs: options.startSpacingMs ?? FIFTEEN_MINUTES_MS,
-        allowInsecureWebhook: options.allowInsecureWebhook ?? false,
-        pageSize: options.pageSize ?? 200,
-        pagingHeader: options.pagingHeader ?? 'NextPageUri',
-        webhookTimeoutMs,
-        validations,
-        abortSignal: stopping.signal,
-      }),
-      deps,
-    );
+    apiSettings = {
+      startSpacingMs: options.startSpacingMs ?? FIFTEEN_MINUTES_MS,
+      allowInsecureWebhook: options.allowInsecureWebhook ?? false,
+      pageSize: options.pageSize ?? 200,
+      pagingHeader: options.pagingHeader ?? 'NextPageUri',
+      webhookTimeoutMs,
+      validations,
+      abortSignal: stopping.signal,
+      startOnDisabledWebhook: answers.startOnDisabledWebhook ?? 'reenable',
+      startOnAdminDisabled: answers.startOnAdminDisabled ?? 'AF20023',
+      startSpacingRetryAfter: answers.startSpacingRetryAfter ?? true,
+    };
+    const api = await startHttpsListener(managementApiRoutes(ctx, apiSettings), deps);
     listeners.push(api);
     const graph = await startHttpsListener(graphRoutes(ctx), deps);
     listeners.push(graph);
@@ -256,6 +259,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         subscription.webhook.status = state;
       } else {
         throw new Error(`the ${contentType} subscription of ${tenantId} has no webhook`);
+      }
+    },
+
+    setAnswers(changed) {
+      // The routes read these per request, so a test can switch answers between two runs.
+      if (changed.dateHeader !== undefined) deps.dateHeader = changed.dateHeader;
+      if (!apiSettings) return;
+      if (changed.startOnDisabledWebhook) apiSettings.startOnDisabledWebhook = changed.startOnDisabledWebhook;
+      if (changed.startOnAdminDisabled) apiSettings.startOnAdminDisabled = changed.startOnAdminDisabled;
+      if (changed.startSpacingRetryAfter !== undefined) {
+        apiSettings.startSpacingRetryAfter = changed.startSpacingRetryAfter;
       }
     },
 

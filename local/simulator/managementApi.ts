@@ -17,6 +17,7 @@ import {
   parseStartBody,
   publicWebhook,
   refreshWebhookStatus,
+  sameWebhookProperties,
   startChangesSomething,
   webhookAddressProblem,
   webhookFrom,
@@ -34,6 +35,9 @@ export interface ManagementApiSettings {
   validations: WebhookValidation[];
   /** Cut short by stop(). */
   abortSignal: AbortSignal;
+  startOnDisabledWebhook: 'reenable' | 'leaveDisabled' | 'alreadyEnabled';
+  startOnAdminDisabled: 'AF20023' | 'unchanged';
+  startSpacingRetryAfter: boolean;
 }
 
 type ApiOperation = 'start' | 'stop' | 'list' | 'content' | 'notifications' | 'fetch';
@@ -146,7 +150,12 @@ async function startSubscription(
   const contentType = ct.contentType;
   const now = ctx.clock();
   const current = tenant.subscriptions.get(contentType);
-  if (current?.disabledByAdmin) return failure(apiErrors.disabledByAdmin());
+  if (current?.disabledByAdmin) {
+    // The docs list AF20023 but not which operation answers it: this mode plays a /start that
+    // "succeeds" and leaves the subscription as the administrator set it.
+    if (settings.startOnAdminDisabled === 'unchanged') return { status: 200, body: stateOf(current) };
+    return failure(apiErrors.disabledByAdmin());
+  }
   const body = parseStartBody(req.body, now);
   if (!body.ok) return failure(body.error);
   const requested = body.webhook;
@@ -155,17 +164,25 @@ async function startSubscription(
     if (problem) return failure(problem);
   }
   if (current?.webhook) refreshWebhookStatus(current.webhook, now.getTime());
+  const webhookWasDisabled = current?.status === 'enabled' && current.webhook?.status === 'disabled';
+  if (
+    webhookWasDisabled &&
+    settings.startOnDisabledWebhook === 'alreadyEnabled' &&
+    requested &&
+    sameWebhookProperties(current.webhook!, requested)
+  ) {
+    return failure(apiErrors.alreadyEnabled());
+  }
   if (!startChangesSomething(current, requested)) return failure(apiErrors.alreadyEnabled());
   if (settings.startSpacingMs > 0 && current?.lastStartMs !== undefined) {
     const waitMs = current.lastStartMs + settings.startSpacingMs - now.getTime();
     if (waitMs > 0) {
-      return failure(
-        apiErrors.startTooSoon(
-          methodNameOf(target.operation),
-          publisherOf(req.query) ?? ANONYMOUS_PUBLISHER,
-          Math.ceil(waitMs / 1000),
-        ),
+      const refused = apiErrors.startTooSoon(
+        methodNameOf(target.operation),
+        publisherOf(req.query) ?? ANONYMOUS_PUBLISHER,
+        Math.ceil(waitMs / 1000),
       );
+      return failure(settings.startSpacingRetryAfter ? refused : { ...refused, headers: undefined });
     }
   }
   if (requested) {
@@ -188,11 +205,19 @@ async function startSubscription(
   };
   subscription.status = 'enabled';
   subscription.webhook = requested ? webhookFrom(requested) : null;
+  if (subscription.webhook && webhookWasDisabled && settings.startOnDisabledWebhook === 'leaveDisabled') {
+    subscription.webhook.status = 'disabled';
+  }
   subscription.lastStartMs = ctx.clock().getTime();
   tenant.subscriptions.set(contentType, subscription);
+  return { status: 200, body: stateOf(subscription) };
+}
+
+function stateOf(subscription: Subscription) {
   return {
-    status: 200,
-    body: { contentType, status: subscription.status, webhook: publicWebhook(subscription.webhook) },
+    contentType: subscription.contentType,
+    status: subscription.status,
+    webhook: publicWebhook(subscription.webhook),
   };
 }
 

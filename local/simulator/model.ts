@@ -59,6 +59,29 @@ export interface SimulatorOptions {
   push?: PushOptions;
   /** Injectable "now" (retention, windows, secret expiry, token expiry, Date header). */
   clock?: () => Date;
+  /**
+   * Answers Microsoft's documentation leaves open (local/simulator/README.md, "What the documentation
+   * says"). Each defaults to the answer the simulator has always given; the product must work with all.
+   */
+  answers?: UndocumentedAnswers;
+}
+
+export interface UndocumentedAnswers {
+  /**
+   * /start on a subscription whose webhook Microsoft disabled: `reenable` (the documented intent),
+   * `leaveDisabled` (200, but the webhook stays disabled) or `alreadyEnabled` (AF20024 when nothing
+   * but the status would change).
+   */
+  startOnDisabledWebhook?: 'reenable' | 'leaveDisabled' | 'alreadyEnabled';
+  /**
+   * /start on a subscription an administrator disabled: `AF20023`, or `unchanged` (200 with the
+   * subscription still disabled; listing and fetching still answer AF20023).
+   */
+  startOnAdminDisabled?: 'AF20023' | 'unchanged';
+  /** Default true: every answer carries a Date header from the simulator's clock. */
+  dateHeader?: boolean;
+  /** Default true: the AF429 of a /start inside the 15-minute spacing carries a Retry-After. */
+  startSpacingRetryAfter?: boolean;
 }
 
 export interface PublishedContent {
@@ -225,6 +248,8 @@ export interface Simulator {
   subscriptions(tenantId: string): SubscriptionState[];
   setWebhookState(tenantId: string, contentType: ContentType, state: 'disabled' | 'expired' | null): void;
   disableSubscriptionByAdmin(tenantId: string, contentType: ContentType): void;
+  /** Switches undocumented answers from now on (see SimulatorOptions.answers). */
+  setAnswers(answers: UndocumentedAnswers): void;
   requests: RecordedRequest[];
   deliveries: Delivery[];
   /** Addition: every webhook validation POST. */

@@ -103,10 +103,15 @@ export function startChangesSomething(
   const hook = current.webhook;
   if (requested === null) return hook !== null;
   if (hook === null || hook.status !== 'enabled') return true;
+  return !sameWebhookProperties(hook, requested);
+}
+
+/** Address, auth id and expiration as asked; the status is not a property the caller sets. */
+export function sameWebhookProperties(hook: Webhook, requested: RequestedWebhook): boolean {
   return (
-    hook.address !== requested.address ||
-    hook.authId !== requested.authId ||
-    hook.expiration !== requested.expiration
+    hook.address === requested.address &&
+    hook.authId === requested.authId &&
+    hook.expiration === requested.expiration
   );
 }
 

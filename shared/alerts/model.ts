@@ -23,6 +23,15 @@ export type AlertKind =
   | 'backfillGapLost'
   | 'webhookReenabled'
   | 'subscriptionStarted'
+  | 'webhookNotRepaired'
+  | 'subscriptionNotStarted'
+  | 'subscriptionRepaired'
+  | 'maintenanceFailing'
+  | 'maintenanceRecovered'
+  | 'checkpointLagging'
+  | 'checkpointCaughtUp'
+  | 'poisonQueueNotEmpty'
+  | 'poisonQueueDrained'
   | 'sinkRejected';
 
 export interface Alert {

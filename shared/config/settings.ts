@@ -128,7 +128,14 @@ export interface AppConfig {
   /** Client id of the user-assigned managed identity (Key Vault, storage, Graph). */
   managedIdentityClientId?: string;
   api: { requestTimeoutMs: number; maxAttempts: number };
-  maintenance: { schedule: string; backfillLookbackHours: number };
+  maintenance: {
+    schedule: string;
+    backfillLookbackHours: number;
+    /** Consecutive failed runs of a subscription start or a backfill before it is alerted. */
+    failureAlertRuns: number;
+    /** Checkpoint lag (minutes) past which backfill is alerted as behind. */
+    checkpointLagAlertMinutes: number;
+  };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
   /** DATA_STREAM_NAMESPACE: the <namespace> of Elastic data stream names (logs-o365.audit-<namespace>). */
@@ -179,6 +186,9 @@ export const SETTINGS = {
   O365_MAX_ATTEMPTS: 'Tries per API call for throttled and transient failures (default 5).',
   MAINTENANCE_SCHEDULE: 'NCRONTAB schedule of the maintenance timer (default every 15 minutes).',
   BACKFILL_LOOKBACK_HOURS: 'How far back the first backfill looks (default 24, at most 167).',
+  MAINTENANCE_ALERT_AFTER_RUNS:
+    'Consecutive timer runs a subscription start or backfill may fail before it is alerted (default 3).',
+  CHECKPOINT_LAG_ALERT_MINUTES: 'Backfill checkpoint lag, in minutes, that is alerted (default 120).',
   SECRET_EXPIRY_THRESHOLDS_DAYS: 'Days before expiry at which to alert (default 30,14,7,1).',
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
@@ -378,6 +388,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     maintenance: {
       schedule,
       backfillLookbackHours: r.integer('BACKFILL_LOOKBACK_HOURS', 24, 1, MAX_LOOKBACK_HOURS),
+      failureAlertRuns: r.integer('MAINTENANCE_ALERT_AFTER_RUNS', 3, 1, 100),
+      // Past 7 days the content is gone, so a threshold beyond that could never warn in time.
+      checkpointLagAlertMinutes: r.integer('CHECKPOINT_LAG_ALERT_MINUTES', 120, 15, 6 * 24 * 60),
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },

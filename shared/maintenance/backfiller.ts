@@ -18,7 +18,7 @@ import {
   type TimeWindow,
 } from '../managementApi';
 import type { KeeperState } from './subscriptionKeeper';
-import { BackfillPlan, HOUR_MS, planBackfillWindows } from './backfillPlan';
+import { BackfillPlan, HOUR_MS, planBackfillWindows, RETENTION_LIMIT_MS } from './backfillPlan';
 
 /**
  * The listing's order is "as aggregations become available", not by contentCreated, and
@@ -79,10 +79,19 @@ export interface BackfillReport {
   lost?: { startTime: string; endTime: string };
   /** Set when the plan was redone with the server's clock after a refused window. */
   clockSkewMs?: number;
+  /** Set when a window was refused by a server that sent no Date header (see planAfterRefusal). */
+  serverClockUnknown?: boolean;
 }
 
 export const GAP_ALERT_SCOPE = 'backfillGap';
 const WINDOW_CODES = new Set(['AF20030', 'AF20055']);
+/**
+ * Microsoft does not document a Date header on a refused window. Without one the server's clock is
+ * unknown, and the only thing known is that it counts our start as more than 7 days back: the plan is
+ * redone from the answer's arrival time this much further inside the 7 days. The skipped edge is
+ * alerted as lost; its blobs would expire within hours anyway.
+ */
+export const UNKNOWN_CLOCK_MARGIN_MS = 6 * HOUR_MS;
 
 export class Backfiller {
   constructor(private readonly stores: BackfillStores) {}
@@ -110,19 +119,22 @@ export class Backfiller {
       } catch (error) {
         // The client already retried once with the skew it measured; if the server still refuses the
         // window, plan again in the server's own clock (once), which is what its 7 days are counted in.
-        const serverNow = windowRefusalServerDate(error);
-        if (serverNow && !skewRetried) {
+        const refusal = windowRefusal(error);
+        if (refusal && !skewRetried) {
           skewRetried = true;
-          report.clockSkewMs = serverNow.getTime() - options.now.getTime();
-          logger.warn('listing window refused; planning again with the server clock', {
-            tenantId,
-            contentType,
-            code: (error as ManagementApiError).code,
-            clockSkewMs: report.clockSkewMs,
-          });
+          const serverNow = refusal.serverDate ?? refusal.receivedAt;
+          if (refusal.serverDate) report.clockSkewMs = serverNow.getTime() - options.now.getTime();
+          else report.serverClockUnknown = true;
+          logger.warn(
+            refusal.serverDate
+              ? 'listing window refused; planning again with the server clock'
+              : 'listing window refused by a server that sent no Date header; planning again further inside the 7 days',
+            { tenantId, contentType, code: refusal.code, clockSkewMs: report.clockSkewMs },
+          );
           const reached = await this.stores.checkpoints.get(tenantId, contentType);
           const from = reached ? new Date(reached.lastContentCreatedEnd) : undefined;
-          plan = this.plan(from, serverNow, options);
+          const margin = refusal.serverDate ? 0 : UNKNOWN_CLOCK_MARGIN_MS;
+          plan = this.plan(from, serverNow, options, margin);
           if (plan.lost) await this.alertLost(tenant, contentType, plan.lost, logger);
           i = -1;
           continue;
@@ -155,17 +167,24 @@ export class Backfiller {
     return report;
   }
 
-  private plan(checkpoint: Date | undefined, now: Date, options: BackfillOptions): BackfillPlan {
+  private plan(
+    checkpoint: Date | undefined,
+    now: Date,
+    options: BackfillOptions,
+    extraMarginMs = 0,
+  ): BackfillPlan {
+    const retentionLimitMs = RETENTION_LIMIT_MS - extraMarginMs;
     if (options.since) {
       // An operator's --since is a request, not a promise kept: reaching past retention is clamped.
       const hours = (now.getTime() - options.since.getTime()) / HOUR_MS;
-      return planBackfillWindows({ now, lookbackHours: hours });
+      return planBackfillWindows({ now, lookbackHours: hours, retentionLimitMs });
     }
     return planBackfillWindows({
       checkpoint,
       now,
       lookbackHours: options.lookbackHours,
       relistOverlapMs: RELIST_OVERLAP_MS,
+      retentionLimitMs,
     });
   }
 
@@ -229,8 +248,11 @@ export class Backfiller {
   }
 }
 
-function windowRefusalServerDate(error: unknown): Date | undefined {
+/** A listing window the server refused, with whatever clock reading its answer came with. */
+function windowRefusal(error: unknown): { code: string; serverDate?: Date; receivedAt: Date } | undefined {
   if (!(error instanceof ManagementApiError)) return undefined;
   if (!error.code || !WINDOW_CODES.has(error.code.toUpperCase())) return undefined;
-  return error.serverDate;
+  const receivedAt = error.serverDate ?? error.receivedAt;
+  if (!receivedAt) return undefined;
+  return { code: error.code, serverDate: error.serverDate, receivedAt };
 }

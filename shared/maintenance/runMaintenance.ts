@@ -1,23 +1,38 @@
 /**
  * One maintenance pass over every configured tenant and content type: keep subscriptions alive,
- * backfill gaps, check the client secret's expiry. Used by the timer function and by the operator
- * CLI alike. A failure is isolated to its tenant (listing subscriptions, auth) or to its tenant ×
- * content type (a backfill), logged with its reason and reported; it never stops the others.
+ * backfill gaps, check the client secret's expiry, and alert in time when any of that keeps failing
+ * or a poison message waits. Used by the timer function and by the operator CLI alike. A failure is
+ * isolated to its tenant (listing subscriptions, auth) or to its tenant × content type (a backfill),
+ * logged with its reason and reported; it never stops the others. Per-tenant work is
+ * maintainTenant, which takes one tenant, so tenants can be fanned out.
  */
 import type { Alert } from '../alerts/model';
 import type { AppConfig, TenantConfig } from '../config/settings';
 import type { ContentType } from '../contentTypes';
 import type { Logger } from '../log';
-import { TokenAcquisitionError } from '../managementApi';
+import { ManagementApiError, TokenAcquisitionError } from '../managementApi';
 import type { SecretExpiryReport } from '../secrets/expiryWatch';
 import { SecretRejectedError } from '../secrets/errors';
 import { Backfiller, BackfillProgress, BackfillReport, BackfillStores, ContentLister } from './backfiller';
+import { checkpointLagMinutes } from './backfillPlan';
 import { describeError } from './describeError';
+import {
+  judgePair,
+  judgePoisonDepth,
+  pairHealthSchema,
+  poisonEpisodeSchema,
+  type PairObservation,
+  type StepResult,
+} from './maintenanceAlerts';
 import { KeeperState, SubscriptionApi, SubscriptionKeeper, SubscriptionOutcome } from './subscriptionKeeper';
 
 /** The parts of ReceiverServices a maintenance pass uses. */
-export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' | 'state' | 'ledger'> {
+export interface MaintenanceServices extends Omit<
+  BackfillStores,
+  'raiseAlert' | 'state' | 'ledger' | 'queue'
+> {
   ledger: BackfillStores['ledger'] & { pruneFinishedBefore(cutoff: Date): Promise<number> };
+  queue: BackfillStores['queue'] & { depth(): Promise<{ queued: number; poison: number }> };
   config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook' | 'maintenance'>;
   state: KeeperState;
   clientFor(tenant: TenantConfig): SubscriptionApi & ContentLister;
@@ -29,7 +44,7 @@ export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' |
   ensureStorage(): Promise<void>;
 }
 
-export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry' | 'ledgerPrune';
+export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry' | 'ledgerPrune' | 'poisonQueue';
 
 /** Ledger entries are kept a day longer than Microsoft keeps content, then deleted. */
 export const LEDGER_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
@@ -48,11 +63,19 @@ export interface TenantMaintenanceReport {
   tenantId: string;
   subscriptions?: SubscriptionOutcome[];
   subscriptionsError?: string;
-  backfills: (BackfillReport | { tenantId: string; contentType: ContentType; error: string })[];
+  backfills: (BackfillReport | BackfillFailure)[];
   secretExpiry?: { daysLeft?: number; earliestExpiry?: string; alerts: number };
   secretExpiryError?: string;
   /** Set when the tenant's token was refused; the rest of its work was skipped. */
   authFailure?: string;
+}
+
+export interface BackfillFailure {
+  tenantId: string;
+  contentType: ContentType;
+  error: string;
+  /** AF20023 on listing: the administrator's disable, alerted on its own; not a maintenance failure. */
+  disabledByAdmin?: boolean;
 }
 
 export interface MaintenanceReport {
@@ -62,10 +85,21 @@ export interface MaintenanceReport {
   failures: number;
   /** Ledger entries deleted because their content is past Microsoft's retention. */
   ledgerPruned?: number;
+  /** Messages waiting in the poison queue, as the run found them. */
+  poisonDepth?: number;
 }
 
 export const SECRET_REPORT_SCOPE = 'secretExpiryReport';
-const ALL_TASKS: readonly MaintenanceTask[] = ['subscriptions', 'backfill', 'secretExpiry', 'ledgerPrune'];
+/** State scope of the maintenance-failure, checkpoint-lag and poison-queue episodes. */
+export const MAINTENANCE_ALERT_SCOPE = 'maintenanceAlerts';
+const POISON_EPISODE_KEY = 'poisonQueue';
+const ALL_TASKS: readonly MaintenanceTask[] = [
+  'subscriptions',
+  'backfill',
+  'secretExpiry',
+  'ledgerPrune',
+  'poisonQueue',
+];
 
 /** A refused secret or a token Entra will not issue: trying the other content types is pointless. */
 function isAuthFailure(error: unknown): boolean {
@@ -86,94 +120,23 @@ export async function runMaintenance(
     (ct) => !options.contentTypes || options.contentTypes.includes(ct),
   );
   await services.ensureStorage();
-  const raiseAlert = (alert: Alert, log: Logger) => services.raiseAlert(alert, log);
-  const keeper = new SubscriptionKeeper({
-    state: services.state,
-    desired: { address: services.config.webhook.address, authId: services.config.webhook.authId },
-    raiseAlert,
-  });
-  const backfiller = new Backfiller({
-    checkpoints: services.checkpoints,
-    ledger: services.ledger,
-    queue: services.queue,
-    state: services.state,
-    raiseAlert,
-  });
+  const run: TenantRun = {
+    services,
+    workers: workersFor(services),
+    logger,
+    options,
+    now,
+    tasks,
+    contentTypes,
+  };
 
   const report: MaintenanceReport = { startedAt: now.toISOString(), tenants: [], failures: 0 };
   for (const tenant of tenants) {
-    const t: TenantMaintenanceReport = { tenantId: tenant.tenantId, backfills: [] };
-    report.tenants.push(t);
-    const client = services.clientFor(tenant);
-    const fail = (what: string, error: unknown, fields: Record<string, unknown> = {}): string => {
-      const reason = describeError(error);
-      report.failures++;
-      logger.error(`maintenance: ${what} failed`, { tenantId: tenant.tenantId, ...fields, reason });
-      if (isAuthFailure(error)) t.authFailure ??= reason;
-      return reason;
-    };
-
-    if (tasks.has('subscriptions')) {
-      try {
-        t.subscriptions = await keeper.ensure(tenant, client, contentTypes, { now, logger });
-        report.failures += t.subscriptions.filter((o) => o.result === 'failed').length;
-      } catch (error) {
-        t.subscriptionsError = fail('keeping subscriptions', error);
-      }
-    }
-    if (tasks.has('backfill') && !t.authFailure) {
-      for (const contentType of contentTypes) {
-        const held = t.subscriptions?.find(
-          (o) => o.contentType === contentType && o.result === 'disabledByAdmin',
-        );
-        if (held) {
-          logger.warn('maintenance: backfill skipped; the subscription is disabled by an administrator', {
-            tenantId: tenant.tenantId,
-            contentType,
-          });
-          continue;
-        }
-        try {
-          t.backfills.push(
-            await backfiller.run(tenant, client, contentType, {
-              now,
-              lookbackHours: services.config.maintenance.backfillLookbackHours,
-              since: options.since,
-              onProgress: options.onBackfillProgress,
-              logger,
-            }),
-          );
-        } catch (error) {
-          t.backfills.push({
-            tenantId: tenant.tenantId,
-            contentType,
-            error: fail('backfill', error, { contentType }),
-          });
-          if (t.authFailure) break;
-        }
-      }
-    }
-    if (tasks.has('secretExpiry')) {
-      try {
-        const expiry = await services.expiryWatch.check(tenant);
-        t.secretExpiry = {
-          daysLeft: expiry.daysLeft,
-          earliestExpiry: expiry.earliestExpiry?.toISOString(),
-          alerts: expiry.alerts.length,
-        };
-        await services.state
-          .set(SECRET_REPORT_SCOPE, tenant.tenantId, { ...t.secretExpiry, checkedAt: now.toISOString() })
-          .catch((e: unknown) =>
-            logger.warn('could not store the expiry report for health', {
-              tenantId: tenant.tenantId,
-              reason: describeError(e),
-            }),
-          );
-      } catch (error) {
-        t.secretExpiryError = fail('secret expiry check', error);
-      }
-    }
+    const t = await maintainTenant(tenant, run);
+    report.tenants.push(t.report);
+    report.failures += t.failures;
   }
+  // Global work: only on a run over every tenant, as the timer does.
   if (tasks.has('ledgerPrune') && !options.tenantIds) {
     try {
       report.ledgerPruned = await services.ledger.pruneFinishedBefore(
@@ -186,6 +149,16 @@ export async function runMaintenance(
       });
     }
   }
+  if (tasks.has('poisonQueue') && !options.tenantIds) {
+    try {
+      report.poisonDepth = await watchPoisonQueue(services, logger, now);
+    } catch (error) {
+      report.failures += 1;
+      logger.warn('could not check the poison queue; will try again next run', {
+        reason: describeError(error),
+      });
+    }
+  }
   // A refused token starts an expiry check of its own (AADSTS7000222 → critical alert): let it finish.
   await services.expiryWatch.settled();
   logger.info('maintenance run finished', {
@@ -194,4 +167,209 @@ export async function runMaintenance(
     failures: report.failures,
   });
   return report;
+}
+
+/** What one tenant's maintenance needs; shared by every tenant of a run. */
+export interface TenantRun {
+  services: MaintenanceServices;
+  workers: { keeper: SubscriptionKeeper; backfiller: Backfiller };
+  logger: Logger;
+  options: MaintenanceOptions;
+  now: Date;
+  tasks: ReadonlySet<MaintenanceTask>;
+  contentTypes: readonly ContentType[];
+}
+
+export function workersFor(services: MaintenanceServices): TenantRun['workers'] {
+  const raiseAlert = (alert: Alert, log: Logger) => services.raiseAlert(alert, log);
+  return {
+    keeper: new SubscriptionKeeper({
+      state: services.state,
+      desired: { address: services.config.webhook.address, authId: services.config.webhook.authId },
+      raiseAlert,
+    }),
+    backfiller: new Backfiller({
+      checkpoints: services.checkpoints,
+      ledger: services.ledger,
+      queue: services.queue,
+      state: services.state,
+      raiseAlert,
+    }),
+  };
+}
+
+/** One tenant's pass: subscriptions, backfill per content type, secret expiry, then its alerts. */
+export async function maintainTenant(
+  tenant: TenantConfig,
+  run: TenantRun,
+): Promise<{ report: TenantMaintenanceReport; failures: number }> {
+  const { services, workers, logger, options, now, tasks, contentTypes } = run;
+  const t: TenantMaintenanceReport = { tenantId: tenant.tenantId, backfills: [] };
+  let failures = 0;
+  const client = services.clientFor(tenant);
+  const fail = (what: string, error: unknown, fields: Record<string, unknown> = {}): string => {
+    const reason = describeError(error);
+    failures++;
+    logger.error(`maintenance: ${what} failed`, { tenantId: tenant.tenantId, ...fields, reason });
+    if (isAuthFailure(error)) t.authFailure ??= reason;
+    return reason;
+  };
+
+  if (tasks.has('subscriptions')) {
+    try {
+      t.subscriptions = await workers.keeper.ensure(tenant, client, contentTypes, { now, logger });
+      failures += t.subscriptions.filter((o) => o.result === 'failed').length;
+    } catch (error) {
+      t.subscriptionsError = fail('keeping subscriptions', error);
+    }
+  }
+  if (tasks.has('backfill') && !t.authFailure) {
+    for (const contentType of contentTypes) {
+      const held = t.subscriptions?.find(
+        (o) => o.contentType === contentType && o.result === 'disabledByAdmin',
+      );
+      if (held) {
+        logger.warn('maintenance: backfill skipped; the subscription is disabled by an administrator', {
+          tenantId: tenant.tenantId,
+          contentType,
+        });
+        continue;
+      }
+      try {
+        t.backfills.push(
+          await workers.backfiller.run(tenant, client, contentType, {
+            now,
+            lookbackHours: services.config.maintenance.backfillLookbackHours,
+            since: options.since,
+            onProgress: options.onBackfillProgress,
+            logger,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ManagementApiError && error.classification === 'disabledByAdmin') {
+          // The docs name AF20023 without saying which call answers it: a listing may say it first.
+          await workers.keeper.noteDisabledByAdmin(tenant, contentType, error, { now, logger });
+          logger.warn('maintenance: backfill stopped; the subscription is disabled by an administrator', {
+            tenantId: tenant.tenantId,
+            contentType,
+            code: error.code,
+          });
+          t.backfills.push({
+            tenantId: tenant.tenantId,
+            contentType,
+            error: describeError(error),
+            disabledByAdmin: true,
+          });
+          continue;
+        }
+        t.backfills.push({
+          tenantId: tenant.tenantId,
+          contentType,
+          error: fail('backfill', error, { contentType }),
+        });
+        if (t.authFailure) break;
+      }
+    }
+  }
+  if (tasks.has('secretExpiry')) {
+    try {
+      const expiry = await services.expiryWatch.check(tenant);
+      t.secretExpiry = {
+        daysLeft: expiry.daysLeft,
+        earliestExpiry: expiry.earliestExpiry?.toISOString(),
+        alerts: expiry.alerts.length,
+      };
+      await services.state
+        .set(SECRET_REPORT_SCOPE, tenant.tenantId, { ...t.secretExpiry, checkedAt: now.toISOString() })
+        .catch((e: unknown) =>
+          logger.warn('could not store the expiry report for health', {
+            tenantId: tenant.tenantId,
+            reason: describeError(e),
+          }),
+        );
+    } catch (error) {
+      t.secretExpiryError = fail('secret expiry check', error);
+    }
+  }
+  for (const contentType of contentTypes) {
+    const seen = await observe(t, contentType, run);
+    await judgeAndAlert(tenant, contentType, seen, run).catch((e: unknown) =>
+      logger.warn('could not judge maintenance alerts; will try again next run', {
+        tenantId: tenant.tenantId,
+        contentType,
+        reason: describeError(e),
+      }),
+    );
+  }
+  return { report: t, failures };
+}
+
+/** What this run saw of one content type, for the failure and lag episodes. */
+async function observe(
+  t: TenantMaintenanceReport,
+  contentType: ContentType,
+  { services, tasks, now }: TenantRun,
+): Promise<PairObservation> {
+  const seen: PairObservation = {};
+  if (tasks.has('subscriptions')) {
+    const outcome = t.subscriptions?.find((o) => o.contentType === contentType);
+    if (t.subscriptionsError !== undefined) seen.subscription = failed(t.subscriptionsError);
+    else if (outcome?.result === 'failed') seen.subscription = failed(outcome.reason);
+    else if (outcome) seen.subscription = { ok: true };
+  }
+  if (tasks.has('backfill')) {
+    const backfill = t.backfills.find((b) => b.contentType === contentType);
+    if (backfill === undefined) {
+      // Skipped: an admin's disable is held on purpose; anything else stopped on the tenant's auth.
+      if (t.authFailure !== undefined) seen.backfill = failed(t.authFailure);
+    } else if ('error' in backfill) {
+      if (!backfill.disabledByAdmin) seen.backfill = failed(backfill.error);
+    } else {
+      seen.backfill = { ok: true };
+    }
+    if (seen.backfill) {
+      const checkpoint =
+        seen.backfill.ok && backfill && 'checkpoint' in backfill
+          ? backfill.checkpoint
+          : (await services.checkpoints.get(t.tenantId, contentType))?.lastContentCreatedEnd;
+      seen.lagMinutes = checkpointLagMinutes(checkpoint ? new Date(checkpoint) : undefined, now);
+    }
+  }
+  return seen;
+}
+
+const failed = (reason: string): StepResult => ({ ok: false, reason });
+
+async function judgeAndAlert(
+  tenant: TenantConfig,
+  contentType: ContentType,
+  seen: PairObservation,
+  { services, logger, now }: TenantRun,
+): Promise<void> {
+  if (seen.subscription === undefined && seen.backfill === undefined) return;
+  const key = `${tenant.tenantId}|${contentType}`;
+  const previous = (await services.state.get(MAINTENANCE_ALERT_SCOPE, key, pairHealthSchema)) ?? {};
+  const policy = {
+    failureRuns: services.config.maintenance.failureAlertRuns,
+    checkpointLagMinutes: services.config.maintenance.checkpointLagAlertMinutes,
+  };
+  const { next, alerts } = judgePair(previous, seen, { contentType, policy, now });
+  if (JSON.stringify(next) !== JSON.stringify(previous)) {
+    await services.state.set(MAINTENANCE_ALERT_SCOPE, key, next);
+  }
+  for (const alert of alerts) await services.raiseAlert({ ...alert, tenantId: tenant.tenantId }, logger);
+}
+
+async function watchPoisonQueue(services: MaintenanceServices, logger: Logger, now: Date): Promise<number> {
+  const { poison } = await services.queue.depth();
+  // A closed episode is stored as null: the state slice the timer holds can replace but not delete.
+  const previous =
+    (await services.state.get(MAINTENANCE_ALERT_SCOPE, POISON_EPISODE_KEY, poisonEpisodeSchema.nullable())) ??
+    undefined;
+  const { next, alert } = judgePoisonDepth(previous, poison, now);
+  if (JSON.stringify(next) !== JSON.stringify(previous)) {
+    await services.state.set(MAINTENANCE_ALERT_SCOPE, POISON_EPISODE_KEY, next ?? null);
+  }
+  if (alert) await services.raiseAlert(alert, logger);
+  return poison;
 }

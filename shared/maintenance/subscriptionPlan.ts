@@ -58,6 +58,16 @@ function repairReason(current: Subscription | undefined, desired: DesiredWebhook
   return undefined;
 }
 
+/**
+ * What is still wrong with a subscription as /start answered it, judged like a listing: the docs say
+ * /start re-enables a disabled webhook but not that its answer shows it, so the answer is checked
+ * rather than trusted. The auth id is left to the next listing: not every answer need echo it.
+ */
+export function stillBroken(answer: Subscription, desired: DesiredWebhook): StartReason | undefined {
+  const reason = repairReason(answer, desired);
+  return reason === 'webhookAuthIdChanged' ? undefined : reason;
+}
+
 export function planSubscriptionAction(
   current: Subscription | undefined,
   desired: DesiredWebhook,

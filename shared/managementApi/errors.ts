@@ -27,6 +27,11 @@ export interface ManagementApiErrorDetails {
   serverDate?: Date;
   /** Server clock minus local clock, measured on the failed answer. */
   clockSkewMs?: number;
+  /**
+   * Local time the failed answer arrived. Microsoft does not document a Date header on its errors;
+   * without one this is the only clock reading the answer comes with.
+   */
+  receivedAt?: Date;
   /** How many times the request was sent before giving up. */
   attempts?: number;
   cause?: unknown;
@@ -40,6 +45,7 @@ export class ManagementApiError extends Error {
   readonly retryAfterMs?: number;
   readonly serverDate?: Date;
   readonly clockSkewMs?: number;
+  readonly receivedAt?: Date;
   readonly attempts?: number;
 
   constructor(message: string, details: ManagementApiErrorDetails) {
@@ -52,6 +58,7 @@ export class ManagementApiError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.serverDate = details.serverDate;
     this.clockSkewMs = details.clockSkewMs;
+    this.receivedAt = details.receivedAt;
     this.attempts = details.attempts;
   }
 
@@ -69,6 +76,7 @@ export class ManagementApiError extends Error {
       retryAfterMs: this.retryAfterMs,
       serverDate: this.serverDate,
       clockSkewMs: this.clockSkewMs,
+      receivedAt: this.receivedAt,
       attempts: this.attempts,
       cause: this.cause,
     };

@@ -51,6 +51,7 @@ export function apiErrorFromAnswer(answer: FailedAnswer): ManagementApiError {
       statusCode: answer.statusCode,
       code,
       retryAfterMs: parseRetryAfter(answer.headers.get('retry-after'), answer.now),
+      receivedAt: answer.now,
       ...serverClock(answer.headers, answer.now),
     },
   );

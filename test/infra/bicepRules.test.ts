@@ -146,6 +146,7 @@ describe('alert rules', () => {
       'poisonKinds',
       'subscriptionKinds',
       'webhookKinds',
+      'poisonDepthKinds',
     ].flatMap((name) => varStringArray(alerts, name));
     expect(used).toEqual(
       expect.arrayContaining([
@@ -154,6 +155,7 @@ describe('alert rules', () => {
         'contentLost',
         'poisonMessage',
         'webhookRejected',
+        'poisonQueueNotEmpty',
       ]),
     );
     expect(used.filter((kind) => !knownKinds.includes(kind))).toEqual([]);

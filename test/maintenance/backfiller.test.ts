@@ -1,5 +1,6 @@
 /** Backfiller failure paths with in-memory stores and a scripted lister. */
 import { z } from 'zod';
+import type { Alert } from '../../shared/alerts/model';
 import type { TenantConfig } from '../../shared/config/settings';
 import type { ContentMessage } from '../../shared/contentMessage';
 import type { ContentType } from '../../shared/contentTypes';
@@ -137,6 +138,45 @@ describe('Backfiller', () => {
     expect(report).toMatchObject({ windows: 1, enqueued: 1, clockSkewMs: -2 * 3600_000 });
     expect(s.checkpoint).toEqual(serverNow);
     expect(log.lines.some((l) => l.line.includes('planning again with the server clock'))).toBe(true);
+  });
+
+  it('plans again from the arrival time, six hours further inside the 7 days, when the refusal has no Date header', async () => {
+    const s = stores();
+    const alerts: Alert[] = [];
+    s.raiseAlert = async (a: Alert) => void alerts.push(a);
+    s.checkpoint = new Date('2024-05-03T13:30:00Z');
+    const l = lister((_w, call) =>
+      call === 1
+        ? new ManagementApiError('listContent failed', {
+            operation: 'listContent',
+            classification: 'badWindow',
+            statusCode: 400,
+            code: 'AF20030',
+            receivedAt: NOW,
+          })
+        : [[]],
+    );
+    const log = memoryLogger();
+    const report = await new Backfiller(s).run(TENANT, l, 'Audit.General', {
+      now: NOW,
+      lookbackHours: 24,
+      logger: log,
+    });
+    // First plan: the retention edge (7 d - 1 h back); after the refusal: 6 hours later still.
+    expect(l.windows[0].startTime).toEqual(new Date('2024-05-03T13:00:00Z'));
+    expect(l.windows[1]).toEqual({
+      startTime: new Date('2024-05-03T19:00:00Z'),
+      endTime: new Date('2024-05-04T19:00:00Z'),
+    });
+    expect(report).toMatchObject({
+      serverClockUnknown: true,
+      windows: 7,
+      lost: { startTime: '2024-05-03T13:30:00.000Z', endTime: '2024-05-03T19:00:00.000Z' },
+    });
+    expect(report.clockSkewMs).toBeUndefined();
+    expect(s.checkpoint).toEqual(NOW);
+    expect(alerts.map((a) => a.kind)).toEqual(['backfillGapLost']);
+    expect(log.lines.some((l) => l.line.includes('sent no Date header'))).toBe(true);
   });
 
   it('gives up after one re-plan when the server keeps refusing the window', async () => {

@@ -1,58 +1,23 @@
 /** The maintenance timer against the simulated tenant and Azurite. */
 import type { InvocationContext } from '@azure/functions';
-import { defineFetchContent } from '../../functions/fetchContent';
 import { defineHealth } from '../../functions/health';
 import { defineMaintenance } from '../../functions/maintenance';
-import { AzuriteInstance, startAzurite } from '../../local/azurite';
 import { startLocalHost } from '../../local/host';
 import type { Simulator } from '../../local/simulator';
 import { formatWindowTime } from '../../shared/managementApi';
 import { RELIST_OVERLAP_MS } from '../../shared/maintenance/backfiller';
-import { runMaintenance } from '../../shared/maintenance/runMaintenance';
-import { MemorySink } from '../../shared/sinks/memorySink';
+import type { BackfillReport } from '../../shared/maintenance/backfiller';
+import { runMaintenance, type MaintenanceReport } from '../../shared/maintenance/runMaintenance';
 import { memoryLogger } from '../../shared/log';
-import {
-  AUTH_ID,
-  envFor,
-  Receiver,
-  SECRET,
-  servicesFor,
-  simulator,
-  startReceiver,
-  TENANT,
-  TestServices,
-} from './world';
+import { AUTH_ID, fetchEverything, servicesFor, SECRET, TENANT, useWorld } from './world';
 
 jest.setTimeout(60_000);
 
-let azurite: AzuriteInstance;
-let receiver: Receiver;
-beforeAll(async () => {
-  [azurite, receiver] = await Promise.all([startAzurite(), startReceiver()]);
-});
-afterAll(async () => {
-  await Promise.all([azurite?.stop(), receiver?.close()]);
-});
+const world = useWorld();
+const withWorld = world.withWorld;
 
 const MINUTE = 60_000;
 const later = (minutes: number) => new Date(Date.now() + minutes * MINUTE);
-
-async function withWorld(
-  body: (sim: Simulator, services: TestServices, env: Record<string, string | undefined>) => Promise<void>,
-  options: { sim?: Parameters<typeof simulator>; env?: Record<string, string | undefined> } = {},
-): Promise<void> {
-  const sim = await simulator(...(options.sim ?? []));
-  try {
-    const env = envFor(sim, azurite.connectionString, {
-      WEBHOOK_URL: receiver.url,
-      WEBHOOK_AUTH_ID: AUTH_ID,
-      ...options.env,
-    });
-    await body(sim, servicesFor(env), env);
-  } finally {
-    await sim.stop();
-  }
-}
 
 const webhookOf = (sim: Simulator, contentType: string) =>
   sim.subscriptions(TENANT).find((s) => s.contentType === contentType);
@@ -66,7 +31,7 @@ describe('keeping subscriptions alive', () => {
         expect(webhookOf(sim, ct)).toEqual({
           contentType: ct,
           status: 'enabled',
-          webhook: { status: 'enabled', address: receiver.url, authId: AUTH_ID, expiration: null },
+          webhook: { status: 'enabled', address: world.receiver().url, authId: AUTH_ID, expiration: null },
         });
       }
       expect(services.alerts().filter((a) => a.kind === 'subscriptionStarted')).toHaveLength(2);
@@ -128,6 +93,118 @@ describe('keeping subscriptions alive', () => {
       expect(second.tenants[0].backfills.map((b) => b.contentType)).toEqual(['Audit.Exchange']);
     }));
 
+  it.each(['leaveDisabled', 'alreadyEnabled'] as const)(
+    'when /start answers %s, the webhook is reported not repaired, alerted once, still backfilled, and its repair noted',
+    (mode) =>
+      withWorld(async (sim, services) => {
+        await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+        sim.setAnswers({ startOnDisabledWebhook: mode });
+        sim.setWebhookState(TENANT, 'Audit.SharePoint', 'disabled');
+        const sharePoint = (r: MaintenanceReport) =>
+          r.tenants[0].subscriptions!.find((o) => o.contentType === 'Audit.SharePoint');
+
+        const first = await runMaintenance(services, services.log, {
+          tasks: ['subscriptions', 'backfill'],
+          now: later(16),
+        });
+        expect(sharePoint(first)).toMatchObject({
+          result: 'notRepaired',
+          reason: 'webhookDisabled',
+          still: 'webhookDisabled',
+          alerted: true,
+        });
+        const backfilled = first.tenants[0].backfills.find((b) => b.contentType === 'Audit.SharePoint');
+        expect(backfilled && 'windows' in backfilled).toBe(true);
+        const second = await runMaintenance(services, services.log, {
+          tasks: ['subscriptions', 'backfill'],
+          now: later(32),
+        });
+        expect(sharePoint(second)).toMatchObject({ result: 'notRepaired', alerted: false });
+        const kinds = () => services.alerts().map((a) => a.kind);
+        expect(kinds().filter((k) => k === 'webhookNotRepaired')).toHaveLength(1);
+        expect(kinds()).not.toContain('webhookReenabled');
+        expect(services.alerts().find((a) => a.kind === 'webhookNotRepaired')).toMatchObject({
+          tenantId: TENANT,
+          severity: 'error',
+          details: { contentType: 'Audit.SharePoint', webhookStatus: 'disabled' },
+        });
+
+        sim.setAnswers({ startOnDisabledWebhook: 'reenable' });
+        const third = await runMaintenance(services, services.log, {
+          tasks: ['subscriptions'],
+          now: later(48),
+        });
+        expect(sharePoint(third)).toMatchObject({ result: 'started', reason: 'webhookDisabled' });
+        expect(webhookOf(sim, 'Audit.SharePoint')!.webhook!.status).toBe('enabled');
+        expect(kinds().filter((k) => k === 'subscriptionRepaired')).toHaveLength(1);
+        expect(kinds().filter((k) => k === 'webhookNotRepaired')).toHaveLength(1);
+      }),
+  );
+
+  it('counts a refused /start against the 15-minute spacing: the next run waits instead of asking again', () =>
+    withWorld(async (sim, services) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      sim.setWebhookState(TENANT, 'Audit.SharePoint', 'disabled');
+      // Refused on every try the client makes (O365_MAX_ATTEMPTS=2 in these tests).
+      sim.faults.add({ operation: 'start', kind: 'throttle-403', times: 2 });
+      const starts = () =>
+        sim.requests.filter((r) => r.operation === 'start' && r.query.contentType === 'Audit.SharePoint')
+          .length;
+      const refusedAt = later(16);
+      const refused = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions'],
+        now: refusedAt,
+      });
+      expect(refused.tenants[0].subscriptions![0]).toMatchObject({ result: 'failed', code: 'AF429' });
+      const startsAfterRefusal = starts();
+
+      const soon = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions'],
+        now: later(21),
+      });
+      expect(soon.tenants[0].subscriptions![0]).toMatchObject({
+        result: 'waitSpacing',
+        retryAt: new Date(refusedAt.getTime() + 15 * MINUTE).toISOString(),
+      });
+      expect(starts()).toBe(startsAfterRefusal);
+
+      const spaced = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions'],
+        now: later(32),
+      });
+      expect(spaced.tenants[0].subscriptions![0]).toMatchObject({ result: 'started' });
+    }));
+
+  it('holds and alerts once a subscription an admin disabled when /start answers 200 and only the listing says AF20023', () =>
+    withWorld(async (sim, services) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      sim.setAnswers({ startOnAdminDisabled: 'unchanged' });
+      sim.disableSubscriptionByAdmin(TENANT, 'Audit.SharePoint');
+      const first = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions', 'backfill'],
+        now: later(16),
+      });
+      expect(first.tenants[0].subscriptions![0]).toMatchObject({
+        result: 'notRepaired',
+        still: 'subscriptionDisabled',
+      });
+      expect(first.tenants[0].backfills[0]).toMatchObject({
+        contentType: 'Audit.SharePoint',
+        disabledByAdmin: true,
+      });
+      expect(first.failures).toBe(0);
+
+      const second = await runMaintenance(services, services.log, {
+        tasks: ['subscriptions', 'backfill'],
+        now: later(32),
+      });
+      expect(second.tenants[0].subscriptions![0]).toMatchObject({ result: 'disabledByAdmin' });
+      expect(second.tenants[0].backfills.map((b) => b.contentType)).toEqual(['Audit.Exchange']);
+      const adminAlerts = services.alerts().filter((a) => a.kind === 'subscriptionDisabledByAdmin');
+      expect(adminAlerts).toHaveLength(1);
+      expect(adminAlerts[0]).toMatchObject({ details: { contentType: 'Audit.SharePoint', code: 'AF20023' } });
+    }));
+
   it('in backfill-only mode starts subscriptions without a webhook and says so', () =>
     withWorld(
       async (sim, services) => {
@@ -175,35 +252,7 @@ describe('filling gaps', () => {
         enqueued: 3,
       });
 
-      const sink = new MemorySink();
-      const fetchServices = servicesFor(env, sink);
-      const host = await startLocalHost(
-        [
-          defineFetchContent({
-            queueName: fetchServices.queue.queueName,
-            tenants: fetchServices.config.tenants,
-            ledger: fetchServices.ledger,
-            sink,
-            streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
-            checkContentUri: fetchServices.checkContentUri,
-            requeue: (m, delay) => fetchServices.queue.enqueue([m], { visibilityTimeoutSeconds: delay }),
-            poison: (raw) => fetchServices.queue.sendToPoison(raw),
-            raiseAlert: (a, l) => fetchServices.raiseAlert(a as never, l),
-            maxDequeueCount: 5,
-          }),
-        ],
-        {
-          storageConnectionString: env.AzureWebJobsStorage!,
-          logger: memoryLogger(),
-          timers: 'manual',
-          pollIntervalMs: { min: 20, max: 100 },
-        },
-      );
-      try {
-        await host.whenQueuesIdle({ timeoutMs: 30_000 });
-      } finally {
-        await host.stop();
-      }
+      const sink = await fetchEverything(env);
       // Copies fetched at the same moment may both write; the sink replaces per blob, so events land once.
       expect(sink.blobs.size).toBe(3);
       const ids = sink.allEvents().map((e) => (e as { event: { id: string } }).event.id);
@@ -219,6 +268,32 @@ describe('filling gaps', () => {
         found: 3,
         enqueued: 0,
       });
+    }));
+
+  it('fetches a blob listed only after the previous run although its contentCreated lies before the checkpoint', () =>
+    withWorld(async (sim, services, env) => {
+      await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+      const first = await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        contentTypes: ['Audit.SharePoint'],
+      });
+      const checkpoint = Date.parse((first.tenants[0].backfills[0] as BackfillReport).checkpoint!);
+      // Published only now, dated 20 minutes before the checkpoint: the first run could not list it.
+      const [late] = sim.generateAndPublish(TENANT, 'Audit.SharePoint', {
+        blobs: 1,
+        recordsPerBlob: 2,
+        createdAt: new Date(checkpoint - 20 * MINUTE),
+        notify: false,
+      });
+      const second = await runMaintenance(services, services.log, {
+        tasks: ['backfill'],
+        contentTypes: ['Audit.SharePoint'],
+        now: later(15),
+      });
+      expect(second.tenants[0].backfills[0]).toMatchObject({ found: 1, enqueued: 1 });
+      const sink = await fetchEverything(env);
+      expect(sink.allEvents()).toHaveLength(2);
+      expect(await services.ledger.isDone(TENANT, late!.contentId)).toBe(true);
     }));
 
   it('keeps the checkpoint across a restart and lists on from it', () =>
@@ -272,28 +347,42 @@ describe('filling gaps', () => {
       void sim;
     }));
 
-  it('lists through a server clock 3 hours ahead that refuses the first window (AF20030)', async () => {
-    const skew = 3 * 3600_000;
-    await withWorld(
-      async (sim, services) => {
-        await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
-        const checkpoint = new Date(Date.now() - (7 * 24 - 1.5) * 3600_000);
-        await services.checkpoints.advance(TENANT, 'Audit.Exchange', checkpoint);
-        const report = await runMaintenance(services, services.log, {
-          tasks: ['backfill'],
-          contentTypes: ['Audit.Exchange'],
-        });
-        const b = report.tenants[0].backfills[0];
-        expect('error' in b ? b.error : 'ok').toBe('ok');
-        const refused = sim.requests.filter((r) => r.operation === 'content' && r.statusCode === 400);
-        expect(refused.length).toBeGreaterThanOrEqual(1);
-        expect(services.log.lines.some((l) => l.line.includes('skewed'))).toBe(true);
-        const cp = await services.checkpoints.get(TENANT, 'Audit.Exchange');
-        expect(Date.parse(cp!.lastContentCreatedEnd)).toBeGreaterThan(Date.now() - 5 * MINUTE);
-      },
-      { sim: [{ clock: () => new Date(Date.now() + skew) }] },
-    );
-  });
+  it.each([
+    ['sends a Date header: the client shifts the window by the skew it measured', true, 'skewed'],
+    [
+      'sends no Date header: the plan is redone further inside the 7 days, the edge alerted lost',
+      false,
+      'sent no Date header',
+    ],
+  ])(
+    'lists through a server clock 3 hours ahead that refuses the first window (AF20030) and %s',
+    (_name, dateHeader, logged) =>
+      withWorld(
+        async (sim, services) => {
+          await runMaintenance(services, services.log, { tasks: ['subscriptions'] });
+          const checkpoint = new Date(Math.floor((Date.now() - (7 * 24 - 1.5) * 3600_000) / 1000) * 1000);
+          await services.checkpoints.advance(TENANT, 'Audit.Exchange', checkpoint);
+          const report = await runMaintenance(services, services.log, {
+            tasks: ['backfill'],
+            contentTypes: ['Audit.Exchange'],
+          });
+          const b = report.tenants[0].backfills[0];
+          expect('error' in b ? b.error : 'ok').toBe('ok');
+          const refused = sim.requests.filter((r) => r.operation === 'content' && r.statusCode === 400);
+          expect(refused.length).toBeGreaterThanOrEqual(1);
+          expect(services.log.lines.some((l) => l.line.includes(logged))).toBe(true);
+          const cp = await services.checkpoints.get(TENANT, 'Audit.Exchange');
+          expect(Date.parse(cp!.lastContentCreatedEnd)).toBeGreaterThan(Date.now() - 5 * MINUTE);
+          if (!dateHeader) {
+            expect(b).toMatchObject({ serverClockUnknown: true });
+            const lost = services.alerts().filter((a) => a.kind === 'backfillGapLost');
+            expect(lost).toHaveLength(1);
+            expect(lost[0].details).toMatchObject({ lostFrom: checkpoint.toISOString() });
+          }
+        },
+        { sim: [{ clock: () => new Date(Date.now() + 3 * 3600_000), answers: { dateHeader } }] },
+      ),
+  );
 });
 
 describe('secret expiry through the timer', () => {

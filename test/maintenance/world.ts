@@ -3,12 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { createServices, ReceiverServices } from '../../functions/services';
+import { defineFetchContent } from '../../functions/fetchContent';
+import { startAzurite, type AzuriteInstance } from '../../local/azurite';
 import { main } from '../../local/cli';
+import { startLocalHost } from '../../local/host';
 import type { CliIo } from '../../local/commands/command';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../local/simulator';
 import { loadConfig } from '../../shared/config/settings';
 import { ALERT_LOG_NAME, type Alert } from '../../shared/alerts/model';
 import { memoryLogger } from '../../shared/log';
+import { MemorySink } from '../../shared/sinks/memorySink';
 
 export const TENANT = '3a1c9d2e-5b4f-4c6d-8e7f-901a2b3c4d5e';
 export const CLIENT = '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e';
@@ -124,4 +128,91 @@ export async function runCli(
   const io: CliIo = { stdin, stdout, stderr, env, isTTY };
   const code = await main(argv, io);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+export interface WorldFixture {
+  azurite: AzuriteInstance;
+  receiver: Receiver;
+}
+
+export type WorldBody = (
+  sim: Simulator,
+  services: TestServices,
+  env: Record<string, string | undefined>,
+) => Promise<void>;
+export type WorldOptions = { sim?: Parameters<typeof simulator>; env?: Record<string, string | undefined> };
+
+/**
+ * Starts Azurite and a webhook receiver for the test file (beforeAll/afterAll) and returns the
+ * per-test runner bound to them, with the receiver for assertions on its address.
+ */
+export function useWorld(): {
+  withWorld(body: WorldBody, options?: WorldOptions): Promise<void>;
+  receiver(): Receiver;
+} {
+  let fixture: WorldFixture | undefined;
+  beforeAll(async () => {
+    const [azurite, receiver] = await Promise.all([startAzurite(), startReceiver()]);
+    fixture = { azurite, receiver };
+  });
+  afterAll(async () => {
+    await Promise.all([fixture?.azurite.stop(), fixture?.receiver.close()]);
+  });
+  return {
+    withWorld: (body, options) => withWorld(fixture!, body, options),
+    receiver: () => fixture!.receiver,
+  };
+}
+
+/** One simulated tenant and fresh storage names for one test, with the webhook configured. */
+export async function withWorld(
+  fixture: WorldFixture,
+  body: WorldBody,
+  options: WorldOptions = {},
+): Promise<void> {
+  const sim = await simulator(...(options.sim ?? []));
+  try {
+    const env = envFor(sim, fixture.azurite.connectionString, {
+      WEBHOOK_URL: fixture.receiver.url,
+      WEBHOOK_AUTH_ID: AUTH_ID,
+      ...options.env,
+    });
+    await body(sim, servicesFor(env), env);
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** Runs the fetch function over everything queued until the queue is idle; returns what was written. */
+export async function fetchEverything(env: Record<string, string | undefined>): Promise<MemorySink> {
+  const sink = new MemorySink();
+  const fetchServices = servicesFor(env, sink);
+  const host = await startLocalHost(
+    [
+      defineFetchContent({
+        queueName: fetchServices.queue.queueName,
+        tenants: fetchServices.config.tenants,
+        ledger: fetchServices.ledger,
+        sink,
+        streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
+        checkContentUri: fetchServices.checkContentUri,
+        requeue: (m, delay) => fetchServices.queue.enqueue([m], { visibilityTimeoutSeconds: delay }),
+        poison: (raw) => fetchServices.queue.sendToPoison(raw),
+        raiseAlert: (a, l) => fetchServices.raiseAlert(a as never, l),
+        maxDequeueCount: 5,
+      }),
+    ],
+    {
+      storageConnectionString: env.AzureWebJobsStorage!,
+      logger: memoryLogger(),
+      timers: 'manual',
+      pollIntervalMs: { min: 20, max: 100 },
+    },
+  );
+  try {
+    await host.whenQueuesIdle({ timeoutMs: 30_000 });
+  } finally {
+    await host.stop();
+  }
+  return sink;
 }

@@ -1,0 +1,91 @@
+/** The health report's degraded paths, each alone, over in-memory sources. */
+import type { z } from 'zod';
+import type { TenantConfig } from '../../shared/config/settings';
+import { buildHealthReport, type HealthSources } from '../../shared/maintenance/healthReport';
+
+const TENANT = '3a1c9d2e-5b4f-4c6d-8e7f-901a2b3c4d5e';
+const NOW = new Date('2024-05-10T12:00:00.000Z');
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+
+interface World {
+  poison: number;
+  secretDaysLeft?: number;
+  checkpointMinutesAgo: number;
+}
+
+function sourcesFor(world: World): HealthSources {
+  const tenant = { tenantId: TENANT, clientId: 'c' } as TenantConfig;
+  return {
+    config: {
+      tenants: [tenant],
+      contentTypes: ['Audit.General'],
+      webhook: { address: 'https://receiver.example.net/api/webhook', maxBodyBytes: 1024 },
+    },
+    clientFor: () => ({
+      listSubscriptions: async () => [
+        {
+          contentType: 'Audit.General',
+          status: 'enabled',
+          webhook: {
+            status: 'enabled',
+            address: 'https://receiver.example.net/api/webhook',
+            authId: null,
+            expiration: null,
+          },
+        },
+      ],
+    }),
+    checkpoints: {
+      listActivity: async () => [
+        {
+          tenantId: TENANT,
+          contentType: 'Audit.General',
+          lastContentCreatedEnd: minutesAgo(world.checkpointMinutesAgo),
+          updatedAt: minutesAgo(world.checkpointMinutesAgo),
+          lastBackfillAt: minutesAgo(world.checkpointMinutesAgo),
+        },
+      ],
+    },
+    state: {
+      get: async <T>(_scope: string, _key: string, schema: z.ZodType<T>) =>
+        world.secretDaysLeft === undefined
+          ? undefined
+          : schema.parse({ daysLeft: world.secretDaysLeft, checkedAt: minutesAgo(10) }),
+      set: async () => undefined,
+    },
+    queue: { depth: async () => ({ queued: 0, poison: world.poison }) },
+  };
+}
+
+const healthy: World = { poison: 0, secretDaysLeft: 90, checkpointMinutesAgo: 10 };
+
+describe('buildHealthReport', () => {
+  it('is ok when nothing is wrong', async () => {
+    const report = await buildHealthReport(sourcesFor(healthy), NOW);
+    expect(report).toMatchObject({ status: 'ok', problems: [] });
+    expect(report.tenants[0].contentTypes[0]).toMatchObject({ checkpointLagMinutes: 10 });
+  });
+
+  it.each([
+    ['poison messages waiting', { poison: 3 }, /3 message\(s\) in the poison queue/],
+    ['a secret expiring within 7 days', { secretDaysLeft: 6.5 }, /client secret expires in 6\.5 day/],
+    ['a secret expiring in exactly 7 days', { secretDaysLeft: 7 }, /client secret expires in 7 day/],
+    [
+      'a checkpoint three hours behind',
+      { checkpointMinutesAgo: 180 },
+      /Audit\.General: backfill 180 minutes behind/,
+    ],
+  ])('is degraded by %s, and says so', async (_name, change, problem) => {
+    const report = await buildHealthReport(sourcesFor({ ...healthy, ...change }), NOW);
+    expect(report.status).toBe('degraded');
+    expect(report.problems).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it.each([
+    ['a secret with 8 days left', { secretDaysLeft: 8 }],
+    ['a checkpoint 45 minutes behind', { checkpointMinutesAgo: 45 }],
+  ])('stays ok with %s', async (_name, change) => {
+    const report = await buildHealthReport(sourcesFor({ ...healthy, ...change }), NOW);
+    expect(report).toMatchObject({ status: 'ok', problems: [] });
+  });
+});

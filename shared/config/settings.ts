@@ -6,6 +6,12 @@
 import { z } from 'zod';
 import { CONTENT_TYPES, ContentType, isContentType } from '../contentTypes';
 import { CLOUD_NAMES, CLOUD_PRESETS, CloudEndpoints, CloudName, isCloudName } from './clouds';
+import {
+  AZURE_SINK_NAMES,
+  AZURE_SINK_SETTINGS,
+  readAzureSinkSettings,
+  type AzureSinkSettings,
+} from './azureSinkSettings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -85,6 +91,10 @@ export interface AppConfig {
   maintenance: { schedule: string; backfillLookbackHours: number };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
+  // ---- Azure-native sinks (issue 13) ----
+  /** The eventhub and loganalytics sinks' settings, when SINKS names them. */
+  azureSinks: AzureSinkSettings;
+  // ---- end Azure-native sinks ----
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -127,6 +137,11 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  // ---- Azure-native sinks (issue 13). SINKS belongs to the sink framework (issue 11): at that merge,
+  // keep its SINKS entry and drop this one. ----
+  SINKS: `Comma-separated sinks every event goes to: blob, ${AZURE_SINK_NAMES.join(', ')} (default blob).`,
+  ...AZURE_SINK_SETTINGS,
+  // ---- end Azure-native sinks ----
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -153,7 +168,8 @@ const tenantEntrySchema = z
 
 type TenantEntry = z.infer<typeof tenantEntrySchema>;
 
-class Reader {
+/** Reads and checks settings, collecting every problem (exported for the sinks' settings modules). */
+export class Reader {
   readonly problems: SettingProblem[] = [];
   constructor(private readonly env: Env) {}
 
@@ -298,6 +314,9 @@ export function loadConfig(env: Env): AppConfig {
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
+    // ---- Azure-native sinks (issue 13) ----
+    azureSinks: readAzureSinkSettings(r, sinkNamesUntilFramework(r)),
+    // ---- end Azure-native sinks ----
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -507,6 +526,24 @@ function readThresholds(r: Reader): number[] {
   }
   return [...new Set(out)].sort((a, b) => b - a);
 }
+
+// ---- Azure-native sinks (issue 13) ----
+/**
+ * SINKS until the sink framework (issue 11) lands with its own reader; at that merge this goes, and
+ * readSinkSettings passes its `enabled` list to readAzureSinkSettings.
+ */
+function sinkNamesUntilFramework(r: Reader): string[] {
+  const known: readonly string[] = ['blob', ...AZURE_SINK_NAMES];
+  const names = (r.raw('SINKS') ?? 'blob')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names)
+    if (!known.includes(name)) r.fail('SINKS', `"${name}" is not one of ${known.join(', ')}`);
+  if (names.length === 0) r.fail('SINKS', 'names no sink');
+  return [...new Set(names)];
+}
+// ---- end Azure-native sinks ----
 
 /** Reads the process environment: the Function App's settings, or the shell's for local runs. */
 export function loadConfigFromEnvironment(): AppConfig {

@@ -30,11 +30,12 @@ export const EVENTHUB_LIMITS = {
  * clouds' servicebus hosts), not a URL or a connection string.
  */
 export function namespaceProblem(value: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes('/')) {
-    return `must be the namespace's host name only, e.g. evhns-x.servicebus.windows.net, got "${value}"`;
-  }
+  // Checked first, and not echoed: a connection string carries a key.
   if (/Endpoint=|SharedAccessKey/i.test(value)) {
     return 'must be the namespace host name, not a connection string (the managed identity signs in)';
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes('/')) {
+    return `must be the namespace's host name only, e.g. evhns-x.servicebus.windows.net, got "${value}"`;
   }
   if (
     !/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(value)

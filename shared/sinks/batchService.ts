@@ -2,10 +2,11 @@
  * The batch-sink contract the Azure-native sinks (eventhub, loganalytics) are written against.
  *
  * MERGE NOTE: this file mirrors, name for name, the part of the sink framework (issue 11,
- * shared/sinks/delivery/model.ts and errors.ts) these sinks use, because that framework had not landed
- * when they were written. Once it has: delete this file and point the imports at
- * `../delivery/model` (types) and `../delivery/errors` (SinkRequestError, retryAfterMsOf). Nothing else
- * changes; the services then go into `new BatchingContentSink(service, deadLetters)` like the others.
+ * shared/sinks/delivery/model.ts, errors.ts and batches.ts) these sinks use, because that framework had
+ * not landed when they were written. Once it has: delete this file and point the imports at
+ * `../delivery/model` (types), `../delivery/errors` (SinkRequestError, retryAfterMsOf) and
+ * `../delivery/batches` (batchesOf). Nothing else changes; the services then go into
+ * `new BatchingContentSink(service, deadLetters)` like the others.
  */
 import type { ContentBlobRef } from './sink';
 
@@ -102,4 +103,29 @@ export function retryAfterMsOf(
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now());
+}
+
+/**
+ * Groups encoded events into batches under a sink's limits, lazily: a batch is yielded as soon as the
+ * next event would not fit.
+ */
+export async function* batchesOf(
+  events: AsyncIterable<EncodedEvent>,
+  limits: Pick<SinkLimits, 'maxBatchBytes' | 'maxBatchEvents'>,
+): AsyncGenerator<EncodedEvent[]> {
+  let batch: EncodedEvent[] = [];
+  let bytes = 0;
+  for await (const event of events) {
+    if (
+      batch.length > 0 &&
+      (bytes + event.bytes > limits.maxBatchBytes || batch.length >= limits.maxBatchEvents)
+    ) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(event);
+    bytes += event.bytes;
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -2,13 +2,15 @@
  * Shared by the eventhub and loganalytics sink tests: realistic events (simulator records normalized
  * by the real pipeline step) and a minimal driver that plays the sink framework's part (encode,
  * group under the service's limits, send, send the retried events again), so the services are
- * exercised the way the framework calls them.
+ * exercised the way the framework calls them. (Once the framework lands, BatchingContentSink can
+ * drive them instead.)
  */
 import { generateRecords } from '../../local/simulator';
 import type { ContentType } from '../../shared/contentTypes';
 import { normalizeBlobRecords } from '../../shared/pipeline/normalizeBlob';
 import { serializedJsonOf } from '../../shared/rawJson';
 import {
+  batchesOf,
   SinkRequestError,
   type BatchSinkService,
   type EncodedEvent,
@@ -64,27 +66,6 @@ export interface Delivery {
   batches: number[][];
 }
 
-/** Groups encoded events under the service's limits, as the framework's batcher does. */
-export function batchesUnder(service: BatchSinkService, encoded: EncodedEvent[]): EncodedEvent[][] {
-  const batches: EncodedEvent[][] = [];
-  let batch: EncodedEvent[] = [];
-  let bytes = 0;
-  for (const e of encoded) {
-    if (
-      batch.length > 0 &&
-      (bytes + e.bytes > service.limits.maxBatchBytes || batch.length >= service.limits.maxBatchEvents)
-    ) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(e);
-    bytes += e.bytes;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-}
-
 /** Delivers every event, sending events answered `retry` again (at once) up to `rounds` times. */
 export async function deliverAll(
   service: BatchSinkService,
@@ -101,7 +82,10 @@ export async function deliverAll(
       delivery.outcomes[position] = { status: 'refused', reason: (error as Error).message };
     }
   });
-  for (const batch of batchesUnder(service, encoded)) {
+  async function* source() {
+    yield* encoded;
+  }
+  for await (const batch of batchesOf(source(), service.limits)) {
     delivery.batches.push(batch.map((e) => e.source.position));
     let pending = batch;
     for (let round = 0; round < rounds && pending.length > 0; round++) {

@@ -49,12 +49,12 @@ export function encodeLogsRow(event: SinkEvent, fallbackTime: string): LogsEncod
   const eventBytes = Buffer.byteLength(event.json);
   if (eventBytes > LOGS_INGESTION_LIMITS.maxFieldBytes)
     throw new FieldTooLargeError(ECS_EVENT_COLUMN, eventBytes);
-  const head = JSON.stringify(scalars);
-  const payload = `${head.slice(0, -1)},${JSON.stringify(ECS_EVENT_COLUMN)}:${event.json}}`;
+  const head = `${JSON.stringify(scalars).slice(0, -1)},${JSON.stringify(ECS_EVENT_COLUMN)}:`;
+  // Counted in parts: measuring the joined text would copy the event's JSON once more.
   return {
     source: event,
-    payload,
-    bytes: Buffer.byteLength(payload),
+    payload: `${head}${event.json}}`,
+    bytes: Buffer.byteLength(head) + eventBytes + 1,
     row: { ...scalars, [ECS_EVENT_COLUMN]: event.event },
   };
 }

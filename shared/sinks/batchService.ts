@@ -6,7 +6,10 @@
  * not landed when they were written. Once it has: delete this file and point the imports at
  * `../delivery/model` (types), `../delivery/errors` (SinkRequestError, retryAfterMsOf) and
  * `../delivery/batches` (batchesOf). Nothing else changes; the services then go into
- * `new BatchingContentSink(service, deadLetters)` like the others.
+ * `new BatchingContentSink(service, deadLetters)` like the others: in createContentSinks,
+ * `createEventHubService(config.azureSinks.eventhub, azureCredential)` and
+ * `createLogAnalyticsService(config.azureSinks.loganalytics, azureCredential)`, with the app's managed
+ * identity credential (DefaultAzureCredential with AZURE_CLIENT_ID, as functions/services.ts builds it).
  */
 import type { ContentBlobRef } from './sink';
 

@@ -114,6 +114,25 @@ param webhookAuthId string
 ])
 param nodeVersion string = '20'
 
+// ---- Sinks (issue 13): SINKS, and the Azure resources of the eventhub and loganalytics sinks ----
+@description('Sinks every event goes to (the SINKS app setting): a comma list of blob, eventhub, loganalytics. Choosing eventhub or loganalytics creates its Azure resources (docs/deploy.md).')
+param sinks string = 'blob'
+
+@description('eventhub sink: resource id of an existing event hub (.../namespaces/<ns>/eventhubs/<hub>) to send to. Empty: a namespace and hub are created.')
+param existingEventHubId string = ''
+
+@description('eventhub sink: tier of a namespace created here (Basic takes batches of 256 KB, Standard and Premium 1 MB).')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param eventHubSku string = 'Standard'
+
+@description('loganalytics sink: resource id of an existing Log Analytics workspace (e.g. the Microsoft Sentinel one) for the O365Audit_CL table. Empty: the workspace this deployment creates.')
+param sentinelWorkspaceId string = ''
+// ---- end sinks ----
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -240,6 +259,63 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// ---- Sinks (issue 13) ----
+var sinkList = map(split(toLower(sinks), ','), sink => trim(sink))
+var eventHubChosen = contains(sinkList, 'eventhub')
+var logAnalyticsChosen = contains(sinkList, 'loganalytics')
+// /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.EventHub/namespaces/<ns>/eventhubs/<hub>
+var existingEventHub = split(existingEventHubId, '/')
+var useExistingEventHub = !empty(existingEventHubId)
+// /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
+var sentinelWorkspace = split(sentinelWorkspaceId, '/')
+var useSentinelWorkspace = !empty(sentinelWorkspaceId)
+var auditTableName = 'O365Audit_CL'
+
+module eventHub 'app/eventhub.bicep' = if (eventHubChosen) {
+  name: 'eventHub'
+  scope: useExistingEventHub ? resourceGroup(existingEventHub[2], existingEventHub[4]) : resourceGroup(rg.name)
+  dependsOn: [
+    rg
+  ]
+  params: {
+    createNamespace: !useExistingEventHub
+    namespaceName: useExistingEventHub ? existingEventHub[8] : '${abbrs.eventHubNamespaces}${resourceToken}'
+    eventHubName: useExistingEventHub ? existingEventHub[10] : 'o365-audit'
+    location: location
+    tags: tags
+    sku: eventHubSku
+    senderPrincipalId: identity.outputs.principalId
+  }
+}
+
+module auditTable 'app/loganalytics/table.bicep' = if (logAnalyticsChosen) {
+  name: 'auditTable'
+  scope: useSentinelWorkspace ? resourceGroup(sentinelWorkspace[2], sentinelWorkspace[4]) : resourceGroup(rg.name)
+  dependsOn: [
+    rg
+  ]
+  params: {
+    workspaceName: useSentinelWorkspace ? sentinelWorkspace[8] : logAnalytics.outputs.name
+    tableName: auditTableName
+  }
+}
+
+module auditIngestion 'app/loganalytics/ingestion.bicep' = if (logAnalyticsChosen) {
+  name: 'auditIngestion'
+  scope: rg
+  params: {
+    dceName: '${abbrs.insightsDataCollectionEndpoints}${resourceToken}'
+    dcrName: '${abbrs.insightsDataCollectionRules}${resourceToken}'
+    location: auditTable.?outputs.location ?? location
+    tags: tags
+    workspaceResourceId: auditTable.?outputs.workspaceResourceId ?? ''
+    tableName: auditTable.?outputs.tableName ?? auditTableName
+    streamName: 'Custom-${auditTableName}'
+    publisherPrincipalId: identity.outputs.principalId
+  }
+}
+// ---- end sinks ----
+
 module functionApp 'app/function.bicep' = {
   name: 'function'
   scope: rg
@@ -275,6 +351,13 @@ module functionApp 'app/function.bicep' = {
     o365Tenants: empty(o365TenantsBase64) ? '' : base64ToString(o365TenantsBase64)
     publisherId: publisherId
     optionalAppSettings: empty(optionalAppSettingsBase64) ? {} : json(base64ToString(optionalAppSettingsBase64))
+    // ---- Sinks (issue 13) ----
+    sinks: join(sinkList, ',')
+    eventHubNamespace: eventHub.?outputs.fullyQualifiedNamespace ?? ''
+    eventHubName: eventHub.?outputs.eventHubName ?? ''
+    logsIngestionEndpoint: auditIngestion.?outputs.logsIngestionEndpoint ?? ''
+    logsDcrImmutableId: auditIngestion.?outputs.dcrImmutableId ?? ''
+    logsStreamName: auditIngestion.?outputs.streamName ?? ''
   }
 }
 
@@ -302,6 +385,11 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URL string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output WEBHOOK_URL string = functionApp.outputs.webhookUrl
+// The sinks' destinations (empty when not chosen), for local runs against them.
+output EVENTHUB_NAMESPACE string = eventHub.?outputs.fullyQualifiedNamespace ?? ''
+output EVENTHUB_NAME string = eventHub.?outputs.eventHubName ?? ''
+output LOGS_INGESTION_ENDPOINT string = auditIngestion.?outputs.logsIngestionEndpoint ?? ''
+output LOGS_DCR_IMMUTABLE_ID string = auditIngestion.?outputs.dcrImmutableId ?? ''
 
 // What the app registration's federated identity credential needs (docs/deploy.md, "Federated
 // credential"): Entra issues the identity's tokens in this tenant; the subject is the identity's

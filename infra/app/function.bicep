@@ -40,6 +40,14 @@ param publisherId string
 @description('Values for the optional settings below (JSON object, name to value). Other names are ignored.')
 param optionalAppSettings object = {}
 
+// ---- Sinks (issue 13): SINKS and the eventhub/loganalytics destinations, empty when not chosen ----
+param sinks string
+param eventHubNamespace string
+param eventHubName string
+param logsIngestionEndpoint string
+param logsDcrImmutableId string
+param logsStreamName string
+
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -129,6 +137,14 @@ var appSettings = {
   // so the address carries no function key.
   WEBHOOK_URL: 'https://${site.properties.defaultHostName}/api/webhook'
   WEBHOOK_AUTH_ID: '@Microsoft.KeyVault(SecretUri=${webhookAuthIdUri})'
+
+  // Sinks (issue 13): no key or connection string; both sinks sign in with the identity.
+  SINKS: sinks
+  EVENTHUB_NAMESPACE: eventHubNamespace
+  EVENTHUB_NAME: eventHubName
+  LOGS_INGESTION_ENDPOINT: logsIngestionEndpoint
+  LOGS_DCR_IMMUTABLE_ID: logsDcrImmutableId
+  LOGS_STREAM_NAME: logsStreamName
 }
 
 // Settings the code reads with a default; a user may give them (docs/deploy.md, Optional settings).
@@ -151,9 +167,9 @@ var optionalSettingNames = [
   'SECRET_EXPIRY_THRESHOLDS_DAYS'
   'GRAPH_EXPIRY_CHECK'
   'ALERT_WEBHOOK_URL'
+  'EVENTHUB_MAX_BATCH_BYTES'
   'DATA_STREAM_NAMESPACE'
   // Sinks (README "Sinks"): the API key and HEC token are Key Vault secrets named here, never values.
-  'SINKS'
   'ELASTICSEARCH_URL'
   'ELASTICSEARCH_CLOUD_ID'
   'ELASTICSEARCH_API_KEY_SECRET_NAME'

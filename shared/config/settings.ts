@@ -15,6 +15,7 @@ import {
 } from './clouds';
 import { namespaceProblem } from '../sinks/elasticsearch/config';
 import { readSinkSettings, SINK_SETTINGS, type SinkSettings } from './sinkSettings';
+import { AZURE_SINK_SETTINGS, readAzureSinkSettings, type AzureSinkSettings } from './azureSinkSettings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -142,6 +143,8 @@ export interface AppConfig {
   dataStreamNamespace: string;
   /** SINKS and each chosen sink's settings. */
   sinks: SinkSettings;
+  /** The eventhub and loganalytics sinks' settings, when SINKS names them. */
+  azureSinks: AzureSinkSettings;
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -195,6 +198,7 @@ export const SETTINGS = {
   ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
   DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
   ...SINK_SETTINGS,
+  ...AZURE_SINK_SETTINGS,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -232,7 +236,7 @@ export interface LoadConfigOptions {
   requireTenants?: boolean;
 }
 
-/** Reads and checks settings, collecting every problem (exported for sinkSettings.ts). */
+/** Reads and checks settings, collecting every problem (exported for the sinks' settings modules). */
 export class Reader {
   readonly problems: SettingProblem[] = [];
   constructor(private readonly env: Env) {}
@@ -361,6 +365,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const namespaceIssue = namespaceProblem(dataStreamNamespace);
   if (namespaceIssue) r.fail('DATA_STREAM_NAMESPACE', `"${dataStreamNamespace}" ${namespaceIssue}`);
 
+  const sinks = readSinkSettings(r, { keyVaultUrl, dataStreamNamespace });
   const config: AppConfig = {
     tenants,
     tenantDefaults,
@@ -395,7 +400,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
     dataStreamNamespace,
-    sinks: readSinkSettings(r, { keyVaultUrl, dataStreamNamespace }),
+    sinks,
+    azureSinks: readAzureSinkSettings(r, sinks.enabled),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -17,7 +17,7 @@ import type { FileSinkConfig } from '../sinks/file/fileSink';
 import { SPLUNK_DEFAULTS, type SplunkSinkConfig } from '../sinks/splunk/config';
 import type { Reader, SettingName } from './settings';
 
-export const SINK_NAMES = ['blob', 'elasticsearch', 'splunk', 'file'] as const;
+export const SINK_NAMES = ['blob', 'elasticsearch', 'splunk', 'file', 'eventhub', 'loganalytics'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 export interface SinkSettings {

@@ -2,6 +2,7 @@
  * Builds the configured sinks, in SINKS order, for the composition root. Sinks that send over HTTP
  * get the shared machinery and a dead letter in the events container.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { AppConfig } from '../config/settings';
 import { namedSecret } from '../secrets/namedSecret';
@@ -12,7 +13,9 @@ import { BatchingContentSink, type DeliveryOptions } from './delivery/batchingCo
 import { BlobDeadLetterStore, type DeadLetterStore } from './delivery/deadLetter';
 import type { ContentSink } from './delivery/model';
 import { ElasticsearchService } from './elasticsearch/elasticsearchService';
+import { createEventHubService } from './eventhub';
 import { FileContentSink } from './file/fileSink';
+import { createLogAnalyticsService } from './loganalytics';
 import type { EventSink } from './sink';
 import { SplunkHecService } from './splunk/splunkService';
 
@@ -20,6 +23,8 @@ export interface SinkDependencies {
   blobService: BlobServiceClient;
   /** The tenants' secret provider: Key Vault when configured, which then also holds the sinks' secrets. */
   secrets: ClientSecretProvider;
+  /** The app's managed identity: the Azure-native sinks (eventhub, loganalytics) sign in with it. */
+  azureCredential?: TokenCredential;
   /** The blob sink's writer (default: NDJSON blobs in the events container). */
   blobWriter?: EventSink & { ensureExists?(): Promise<void> };
   deadLetters?: DeadLetterStore;
@@ -27,7 +32,7 @@ export interface SinkDependencies {
 }
 
 export function createContentSinks(
-  config: Pick<AppConfig, 'sinks' | 'names'>,
+  config: Pick<AppConfig, 'sinks' | 'azureSinks' | 'names'>,
   deps: SinkDependencies,
 ): ContentSink[] {
   const container = deps.blobService.getContainerClient(config.names.eventsContainer);
@@ -58,8 +63,27 @@ export function createContentSinks(
           deps.delivery,
         );
       }
+      case 'eventhub':
+        return new BatchingContentSink(
+          createEventHubService(required(config.azureSinks.eventhub, name), azureCredentialFor(deps, name)),
+          deadLetters,
+          deps.delivery,
+        );
+      case 'loganalytics':
+        return new BatchingContentSink(
+          createLogAnalyticsService(
+            required(config.azureSinks.loganalytics, name),
+            azureCredentialFor(deps, name),
+          ),
+          deadLetters,
+          deps.delivery,
+        );
     }
   });
+}
+
+function azureCredentialFor(deps: SinkDependencies, sink: string): TokenCredential {
+  return required(deps.azureCredential, `${sink} (managed identity)`);
 }
 
 function required<T>(value: T | undefined, sink: string): T {

@@ -31,7 +31,7 @@ describe('sink settings', () => {
     expect(c.sinks.enabled).toEqual(['blob', 'file']);
     expect(c.sinks.file).toEqual({ dir: path.resolve('out/ev') });
     expect(problemsOf({ ...base, SINKS: 'blob,kafka' }).SINKS).toBe(
-      '"kafka" is not one of blob, elasticsearch, splunk, file',
+      '"kafka" is not one of blob, elasticsearch, splunk, file, eventhub, loganalytics',
     );
     expect(problemsOf({ ...base, SINKS: ' , ' }).SINKS).toBe('names no sink');
   });

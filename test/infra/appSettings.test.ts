@@ -140,6 +140,13 @@ describe('app settings in infra/ against the settings the code reads', () => {
       PUBLISHER_ID: '',
       WEBHOOK_URL: 'https://func-x.azurewebsites.net/api/webhook',
       WEBHOOK_AUTH_ID: 'resolved-from-key-vault',
+      // Sinks (issue 13): blob only by default, so the eventhub/loganalytics settings are written empty.
+      SINKS: 'blob',
+      EVENTHUB_NAMESPACE: '',
+      EVENTHUB_NAME: '',
+      LOGS_INGESTION_ENDPOINT: '',
+      LOGS_DCR_IMMUTABLE_ID: '',
+      LOGS_STREAM_NAME: '',
     };
     const env: Record<string, string> = {};
     for (const name of infraNames) {

@@ -30,6 +30,31 @@ describe('the configured sinks', () => {
     ]);
   });
 
+  it('builds the Azure-native sinks with the managed identity, and refuses to build them without it', () => {
+    const config = loadConfig({
+      O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+      O365_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      O365_CLIENT_SECRET: 's',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      SINKS: 'eventhub,loganalytics',
+      EVENTHUB_NAMESPACE: 'evhns-x.servicebus.windows.net',
+      EVENTHUB_NAME: 'o365-audit',
+      LOGS_INGESTION_ENDPOINT: 'https://dce-x.westeurope-1.ingest.monitor.azure.com',
+      LOGS_DCR_IMMUTABLE_ID: 'dcr-00000000000000000000000000000000',
+    });
+    const deps = {
+      blobService: BlobServiceClient.fromConnectionString('UseDevelopmentStorage=true'),
+      secrets: new EnvironmentSecretProvider(),
+    };
+    const credential = { getToken: () => Promise.resolve(null) };
+    const sinks = createContentSinks(config, { ...deps, azureCredential: credential });
+    expect(sinks.map((s) => [s.name, s.idempotentOnEventId])).toEqual([
+      ['eventhub', false],
+      ['loganalytics', false],
+    ]);
+    expect(() => createContentSinks(config, deps)).toThrow(/eventhub \(managed identity\)/);
+  });
+
   it('raises one sinkRejected alert per blob and sink that dead-lettered events, none otherwise', () => {
     const base = {
       sink: 'elasticsearch',

@@ -96,12 +96,13 @@ param webhookRejectionWindow string = 'PT15M'
 })
 param webhookAuthId string
 
-@description('Node.js major version of the Function App.')
+// Node 20 reached end of life on 2026-04-30; the code still runs on 20 for whoever must stay there.
+@description('Node.js major version of the Function App (Flex Consumption runtime version).')
 @allowed([
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))

@@ -52,6 +52,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary: "check each tenant's client secret: a token request and the days until it expires",
   run,
 };

@@ -144,7 +144,8 @@ export type ContentUriRejection =
   | 'pathTrick'
   | 'wrongPath'
   | 'wrongTenant'
-  | 'hasFragment';
+  | 'hasFragment'
+  | 'hasQuery';
 
 /** A contentUri we refuse to send a token to. Raised before the credential is ever asked. */
 export class ContentUriRejectedError extends Error {

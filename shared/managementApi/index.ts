@@ -25,6 +25,7 @@ export {
 } from './errorClassification';
 export {
   assertContentUriAllowed,
+  contentIdMismatch,
   contentUriProblem,
   pageLinkProblem,
   type ApiUrlScope,

@@ -12,6 +12,7 @@ export {
   ManagementApiError,
   TokenAcquisitionError,
   ContentUriRejectedError,
+  PagingStoppedError,
   type ContentUriRejection,
   type ManagementOperation,
   type ManagementApiErrorDetails,

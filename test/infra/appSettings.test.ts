@@ -129,7 +129,7 @@ describe('app settings in infra/ against the settings the code reads', () => {
       O365_TENANTS: '',
       PUBLISHER_ID: '',
       WEBHOOK_URL: 'https://func-x.azurewebsites.net/api/webhook',
-      WEBHOOK_AUTH_ID: 'resolved-from-key-vault',
+      WEBHOOK_AUTH_ID: 'resolved-from-key-vault-9c4e2a7f1b3d5e60',
     };
     const env: Record<string, string> = {};
     for (const name of infraNames) {

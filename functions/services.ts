@@ -13,8 +13,10 @@ import type { ContentUriCheck } from '../shared/notifications/validateNotificati
 import { ContentQueue } from '../shared/queue/contentQueue';
 import { TableExpiryStateStore } from '../shared/secrets/expiryStateStore';
 import { SecretExpiryWatch } from '../shared/secrets/expiryWatch';
-import { RotatingClientSecretCredential } from '../shared/secrets/rotatingCredential';
+import { ClientCertificateProvider, createCertificateProvider } from '../shared/secrets/certificateProvider';
+import { createManagedIdentityAssertionSource } from '../shared/secrets/federatedCredential';
 import { ClientSecretProvider, createSecretProvider } from '../shared/secrets/secretProvider';
+import { createTenantCredential } from '../shared/secrets/tenantCredential';
 import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
 import type { EventSink } from '../shared/sinks/sink';
 import { CheckpointStore } from '../shared/state/checkpoints';
@@ -32,6 +34,11 @@ export interface ServiceOptions {
   /** Passed to every Management API client (tests shorten retries with it). */
   clientOptions?: ConstructorParameters<typeof ManagementActivityClient>[2];
   sink?: EventSink;
+  /**
+   * Where federated tenants get their managed-identity assertion; default ManagedIdentityCredential
+   * of that client id. Tests give a stand-in identity endpoint's credential.
+   */
+  assertionSourceFor?: (managedIdentityClientId: string) => TokenCredential;
 }
 
 export interface ReceiverServices {
@@ -44,6 +51,7 @@ export interface ReceiverServices {
   state: StateStore;
   sink: EventSink;
   secrets: ClientSecretProvider;
+  certificates: ClientCertificateProvider;
   expiryWatch: SecretExpiryWatch;
   tenant(tenantId: string): TenantConfig | undefined;
   credentialFor(tenant: TenantConfig): TokenCredential;
@@ -70,6 +78,18 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
   const secrets = createSecretProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
+  const certificates = createCertificateProvider(config, azureCredential, {
+    disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
+  });
+  const assertionSources = new Map<string, TokenCredential>();
+  const assertionSourceFor = (clientId: string): TokenCredential => {
+    let source = assertionSources.get(clientId);
+    if (!source) {
+      source = (options.assertionSourceFor ?? createManagedIdentityAssertionSource)(clientId);
+      assertionSources.set(clientId, source);
+    }
+    return source;
+  };
   const tenants = new Map(config.tenants.map((t) => [t.tenantId, t]));
   const alerter = createAlerter(config, options.logger);
   const raiseAlert = (alert: Alert, logger?: Logger) =>
@@ -82,7 +102,10 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
   const credentialFor = (tenant: TenantConfig): TokenCredential => {
     let c = credentials.get(tenant.tenantId);
     if (!c) {
-      c = new RotatingClientSecretCredential(tenant, secrets, {
+      c = createTenantCredential(tenant, {
+        secrets,
+        certificates,
+        assertionSourceFor,
         onTokenFailure: (t, code, error) => expiryWatch.onTokenFailure(t, code, error),
       });
       credentials.set(tenant.tenantId, c);
@@ -91,6 +114,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
   };
   const expiryWatch: SecretExpiryWatch = new SecretExpiryWatch({
     secrets,
+    certificates,
     store: new TableExpiryStateStore(storage.tableClient(config.names.stateTable)),
     alerter,
     logger: options.logger,
@@ -146,6 +170,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     state,
     sink,
     secrets,
+    certificates,
     expiryWatch,
     tenant: (id) => tenants.get(id.toLowerCase()),
     credentialFor,

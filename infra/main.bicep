@@ -47,6 +47,17 @@ param o365Cloud string = 'Commercial'
 @description('Display name carried on every event of that tenant (optional).')
 param o365TenantName string = ''
 
+@description('How the app authenticates: secret (Key Vault secret), certificate (Key Vault certificate, PEM) or federated (the Function identity, no secret; see docs/deploy.md).')
+@allowed([
+  'secret'
+  'certificate'
+  'federated'
+])
+param o365Credential string = 'secret'
+
+@description('Name of the Key Vault certificate when o365Credential is certificate.')
+param o365CertificateName string = 'o365-certificate'
+
 @secure()
 @description('Client secret value of the app registration. Stored only in Key Vault, with its expiry. Empty (deployments outside azd): the Key Vault secret is left as it is.')
 param o365ClientSecret string
@@ -129,6 +140,7 @@ var storageNames = {
   poisonQueue: 'o365-content-poison'
   ledgerTable: 'o365ledger'
   stateTable: 'o365state'
+  tenantsTable: 'o365tenants'
   eventsContainer: 'o365-events'
   deploymentContainer: 'app-package-${resourceToken}'
 }
@@ -204,6 +216,7 @@ module storage 'app/storage.bicep' = {
     tableNames: [
       storageNames.ledgerTable
       storageNames.stateTable
+      storageNames.tenantsTable
     ]
     containerNames: [
       storageNames.eventsContainer
@@ -260,6 +273,7 @@ module functionApp 'app/function.bicep' = {
     contentQueueName: storageNames.contentQueue
     ledgerTableName: storageNames.ledgerTable
     stateTableName: storageNames.stateTable
+    tenantsTableName: storageNames.tenantsTable
     eventsContainerName: storageNames.eventsContainer
     appInsightsConnectionString: appInsights.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
@@ -269,6 +283,8 @@ module functionApp 'app/function.bicep' = {
     o365ClientId: o365ClientId
     o365Cloud: o365Cloud
     o365TenantName: o365TenantName
+    o365Credential: o365Credential
+    o365CertificateName: o365CertificateName
     o365Tenants: empty(o365TenantsBase64) ? '' : base64ToString(o365TenantsBase64)
     publisherId: publisherId
     optionalAppSettings: empty(optionalAppSettingsBase64) ? {} : json(base64ToString(optionalAppSettingsBase64))
@@ -299,3 +315,13 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URL string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output WEBHOOK_URL string = functionApp.outputs.webhookUrl
+
+// What the app registration's federated identity credential needs (docs/deploy.md, "Federated
+// credential"): Entra issues the identity's tokens in this tenant; the subject is the identity's
+// principal (object) id; the audience depends on the cloud of the app's Entra.
+output FEDERATED_CREDENTIAL_ISSUER string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+output FEDERATED_CREDENTIAL_SUBJECT string = identity.outputs.principalId
+output FEDERATED_CREDENTIAL_AUDIENCE string = environment().name == 'AzureUSGovernment'
+  ? 'api://AzureADTokenExchangeUSGov'
+  : environment().name == 'AzureChinaCloud' ? 'api://AzureADTokenExchangeChina' : 'api://AzureADTokenExchange'
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

@@ -23,6 +23,11 @@ export interface StandInSecretOptions {
   expiresOn?: Date;
   /** Default true. Reading a disabled secret's value is refused with 403, as Key Vault does. */
   enabled?: boolean;
+  /**
+   * The item's content type. A Key Vault certificate's secret carries application/x-pem-file or
+   * application/x-pkcs12 (its policy's choice), and `managed: true`.
+   */
+  contentType?: string;
 }
 
 export interface KeyVaultRequestRecord {
@@ -59,6 +64,7 @@ interface SecretVersion {
   value: string;
   enabled: boolean;
   expiresOn?: Date;
+  contentType?: string;
   created: number;
   updated: number;
 }
@@ -147,6 +153,8 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
         recoverableDays: 90,
       },
       tags: {},
+      ...(found.contentType ? { contentType: found.contentType } : {}),
+      ...(found.contentType?.startsWith('application/x-p') ? { managed: true } : {}),
     });
   };
 
@@ -174,6 +182,7 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
         value,
         enabled: opts.enabled ?? true,
         expiresOn: opts.expiresOn,
+        contentType: opts.contentType,
         created: now,
         updated: now,
       });

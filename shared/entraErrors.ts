@@ -20,3 +20,14 @@ export function aadstsCodeOf(error: unknown): string | undefined {
 export function isSecretRejection(code: string | undefined): boolean {
   return code === AADSTS_INVALID_SECRET || code === AADSTS_EXPIRED_SECRET;
 }
+
+/**
+ * Entra refuses a certificate client assertion with AADSTS700027: the certificate's key is not (or
+ * no longer) on the app registration, has expired there, or did not sign the assertion.
+ */
+export const AADSTS_CERTIFICATE_REJECTED = 'AADSTS700027';
+
+/** True when the failure means the certificate we signed with is refused (worth re-reading it). */
+export function isCertificateRejection(code: string | undefined): boolean {
+  return code === AADSTS_CERTIFICATE_REJECTED;
+}

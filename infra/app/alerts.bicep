@@ -28,8 +28,8 @@ var perTenant = [
   }
 ]
 
-var secretExpiringKinds = ['secretExpiring', 'secretWithoutExpiry']
-var secretExpiredKinds = ['secretExpired', 'secretRejected']
+var secretExpiringKinds = ['secretExpiring', 'secretWithoutExpiry', 'certificateExpiring']
+var secretExpiredKinds = ['secretExpired', 'secretRejected', 'certificateExpired', 'certificateRejected']
 var contentLostKinds = ['contentLost', 'backfillGapLost']
 var poisonKinds = ['poisonMessage']
 var subscriptionKinds = ['subscriptionDisabledByAdmin']
@@ -40,7 +40,7 @@ var knownKinds = concat(secretExpiringKinds, secretExpiredKinds, contentLostKind
 var rules = [
   {
     key: 'secret-expiring'
-    title: 'Office 365 client secret expires soon (or has no expiry date)'
+    title: 'Office 365 client secret or certificate expires soon (or has no expiry date)'
     severity: 2
     query: '${alertRecords} | where alertKind in (${kql(secretExpiringKinds)})'
     dimensions: perTenant
@@ -51,7 +51,7 @@ var rules = [
   }
   {
     key: 'secret-expired'
-    title: 'Office 365 client secret expired or rejected: collection stopped'
+    title: 'Office 365 client secret or certificate expired or rejected: collection stopped'
     severity: 0
     query: '${alertRecords} | where alertKind in (${kql(secretExpiredKinds)})'
     dimensions: perTenant

@@ -20,6 +20,7 @@ param deploymentContainerName string
 param contentQueueName string
 param ledgerTableName string
 param stateTableName string
+param tenantsTableName string
 param eventsContainerName string
 
 param appInsightsConnectionString string
@@ -31,6 +32,8 @@ param o365TenantId string
 param o365ClientId string
 param o365Cloud string
 param o365TenantName string
+param o365Credential string
+param o365CertificateName string
 param o365Tenants string
 param publisherId string
 
@@ -107,6 +110,7 @@ var appSettings = {
   CONTENT_QUEUE_NAME: contentQueueName
   LEDGER_TABLE_NAME: ledgerTableName
   STATE_TABLE_NAME: stateTableName
+  TENANTS_TABLE_NAME: tenantsTableName
   EVENTS_CONTAINER_NAME: eventsContainerName
 
   KEY_VAULT_URL: keyVaultUri
@@ -116,6 +120,8 @@ var appSettings = {
   O365_CLOUD: singleTenant ? o365Cloud : ''
   O365_TENANT_NAME: singleTenant ? o365TenantName : ''
   O365_CLIENT_SECRET_NAME: singleTenant ? clientSecretName : ''
+  O365_CREDENTIAL: singleTenant ? o365Credential : ''
+  O365_CERTIFICATE_NAME: singleTenant ? o365CertificateName : ''
   O365_TENANTS: o365Tenants
   PUBLISHER_ID: publisherId
 
@@ -143,6 +149,22 @@ var optionalSettingNames = [
   'SECRET_EXPIRY_THRESHOLDS_DAYS'
   'GRAPH_EXPIRY_CHECK'
   'ALERT_WEBHOOK_URL'
+  'DATA_STREAM_NAMESPACE'
+  // Sinks (README "Sinks"): the API key and HEC token are Key Vault secrets named here, never values.
+  'SINKS'
+  'ELASTICSEARCH_URL'
+  'ELASTICSEARCH_CLOUD_ID'
+  'ELASTICSEARCH_API_KEY_SECRET_NAME'
+  'ELASTICSEARCH_INDEX'
+  'ELASTICSEARCH_MAX_BATCH_BYTES'
+  'ELASTICSEARCH_MAX_BATCH_EVENTS'
+  'SPLUNK_HEC_URL'
+  'SPLUNK_HEC_TOKEN_SECRET_NAME'
+  'SPLUNK_INDEX'
+  'SPLUNK_SOURCETYPE'
+  'SPLUNK_HEC_ACK'
+  'SPLUNK_MAX_BATCH_BYTES'
+  'SPLUNK_MAX_BATCH_EVENTS'
 ]
 var chosenOptionalSettingItems = filter(items(optionalAppSettings), setting => contains(optionalSettingNames, setting.key))
 var chosenOptionalSettings = toObject(chosenOptionalSettingItems, setting => setting.key, setting => string(setting.value))

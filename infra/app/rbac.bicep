@@ -18,6 +18,7 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
 }
 
 // Blob: host leases, timer state, the deployment package and the events sink.
@@ -63,7 +64,9 @@ resource appTelemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// Read-only on secrets: the client secret (and its expiry) and the Webhook-AuthID reference.
+// Read-only on secrets: the client secret (and its expiry), the Webhook-AuthID reference, and a
+// certificate credential, whose private key and certificate Key Vault serves as the secret of the
+// certificate's name (its expiry is read from the certificate itself, so no certificate role).
 resource appSecretsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(keyVault.id, appPrincipalId, roles.keyVaultSecretsUser)
   scope: keyVault
@@ -80,6 +83,17 @@ resource operatorSecretsRole 'Microsoft.Authorization/roleAssignments@2022-04-01
   scope: keyVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+// Lets the operator create the app certificate with its auto-renewal policy (certificate credential).
+resource operatorCertificatesRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(keyVault.id, operatorPrincipalId, roles.keyVaultCertificatesOfficer)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCertificatesOfficer)
     principalId: operatorPrincipalId
     principalType: operatorPrincipalType
   }

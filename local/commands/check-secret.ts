@@ -1,7 +1,8 @@
 /**
- * `npm run cli -- check-secret [--tenant ID]`: asks Entra for a token with each tenant's client secret
- * and runs the timer's SecretExpiryWatch, printing the days left. Exits 1 when a secret is refused,
- * expired or cannot be read, with the reason on one line.
+ * `npm run cli -- check-secret [--tenant ID]`: asks Entra for a token with each tenant's credential
+ * (client secret, certificate or federated) and runs the timer's SecretExpiryWatch, printing the
+ * credential kind and the days left — or that a federated credential has nothing to renew. Exits 1
+ * when a credential is refused, expired or cannot be read, with the reason on one line.
  */
 import { describeError } from '../../shared/maintenance/describeError';
 import type { CliCommand, CliIo } from './command';
@@ -34,15 +35,20 @@ async function run(args: string[], io: CliIo): Promise<number> {
     await services.expiryWatch.settled();
     try {
       const report = await services.expiryWatch.check(tenant);
+      const noun = report.credentialKind === 'certificate' ? 'certificate' : 'client secret';
       const days =
-        report.daysLeft === undefined
-          ? 'expiry date unknown (no Key Vault expiry; set GRAPH_EXPIRY_CHECK=true to read it from Entra)'
-          : report.daysLeft < 0
-            ? `expired ${Math.abs(report.daysLeft).toFixed(1)} day(s) ago (${report.earliestExpiry?.toISOString()})`
-            : `expires in ${report.daysLeft.toFixed(1)} day(s) (${report.earliestExpiry?.toISOString()})`;
-      io.stdout.write(`${tenant.tenantId}: token ${tokenProblem ? 'refused' : 'ok'}; ${days}\n`);
+        report.credentialKind === 'federated'
+          ? 'expiry none: nothing to renew (the managed identity is trusted by a federated credential)'
+          : report.daysLeft === undefined
+            ? 'expiry date unknown (no Key Vault expiry; set GRAPH_EXPIRY_CHECK=true to read it from Entra)'
+            : report.daysLeft < 0
+              ? `expired ${Math.abs(report.daysLeft).toFixed(1)} day(s) ago (${report.earliestExpiry?.toISOString()})`
+              : `expires in ${report.daysLeft.toFixed(1)} day(s) (${report.earliestExpiry?.toISOString()})`;
+      io.stdout.write(
+        `${tenant.tenantId}: token ${tokenProblem ? 'refused' : 'ok'}; credential ${report.credentialKind}; ${days}\n`,
+      );
       if (report.daysLeft !== undefined && report.daysLeft < 0)
-        firstFailure ??= `tenant ${tenant.tenantId}: the client secret has expired`;
+        firstFailure ??= `tenant ${tenant.tenantId}: the ${noun} has expired`;
     } catch (e) {
       firstFailure ??= `tenant ${tenant.tenantId}: expiry check failed: ${describeError(e)}`;
     }
@@ -53,6 +59,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   usage: USAGE,
-  summary: "check each tenant's client secret: a token request and the days until it expires",
+  summary:
+    "check each tenant's credential: a token request, its kind, and the days until it expires (or none)",
   run,
 };

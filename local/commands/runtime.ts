@@ -4,7 +4,12 @@
  * and a progress line that redraws itself on a terminal and is a plain log line otherwise.
  */
 import { createServices, ReceiverServices, ServiceOptions } from '../../functions/services';
-import { ConfigError, loadConfig, type TenantConfig } from '../../shared/config/settings';
+import {
+  ConfigError,
+  loadConfig,
+  type LoadConfigOptions,
+  type TenantConfig,
+} from '../../shared/config/settings';
 import { CONTENT_TYPES, type ContentType } from '../../shared/contentTypes';
 import { createLogger, type Logger, type LogLevel } from '../../shared/log';
 import { describeError } from '../../shared/maintenance/describeError';
@@ -28,11 +33,15 @@ export function failWith(io: CliIo, reason: string, exitCode = 1): number {
 
 export function buildRuntime(
   io: CliIo,
-  options: { verbose?: boolean; serviceOptions?: Partial<ServiceOptions> } = {},
+  options: {
+    verbose?: boolean;
+    serviceOptions?: Partial<ServiceOptions>;
+    configOptions?: LoadConfigOptions;
+  } = {},
 ): CommandRuntime | { exitCode: number } {
   const logger = stderrLogger(io, options.verbose ? 'info' : 'warn');
   try {
-    const config = loadConfig(io.env);
+    const config = loadConfig(io.env, options.configOptions);
     return { services: createServices(config, { logger, ...options.serviceOptions }), logger };
   } catch (e) {
     if (e instanceof ConfigError) {

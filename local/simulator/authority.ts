@@ -1,13 +1,16 @@
 /**
  * The Entra login authority, as far as a confidential client using client credentials sees it:
  * OpenID discovery (what ClientSecretCredential fetches first), the v2 and v1 token endpoints and an
- * empty key set. Errors follow Entra's shape: `error`, an `error_description` starting with the
+ * empty key set. Clients authenticate with their secret or with a signed client assertion (a
+ * certificate's or a federated credential's: clientAssertions.ts). Errors follow Entra's shape: `error`, an `error_description` starting with the
  * AADSTS code, and `error_codes` — secret-expiry alerting keys on AADSTS7000215 / AADSTS7000222.
  */
 import { randomUUID } from 'node:crypto';
 import { ACTIVITY_FEED_ROLES } from './accessTokens';
+import { checkClientAssertion, JWT_BEARER } from './clientAssertions';
 import type { SimulatorContext } from './context';
 import type { ListenerRoutes, SimRequest, SimResponse } from './httpsListener';
+import type { SimulatedTenant } from './tenantDirectory';
 
 export interface AuthoritySettings {
   tokenLifetimeSeconds: number;
@@ -110,13 +113,13 @@ function instanceDiscovery(ctx: SimulatorContext, req: SimRequest): SimResponse 
   };
 }
 
-function tokenRequest(
+async function tokenRequest(
   ctx: SimulatorContext,
   settings: AuthoritySettings,
   tenantId: string,
   version: 'v1' | 'v2',
   req: SimRequest,
-): SimResponse {
+): Promise<SimResponse> {
   const form = new URLSearchParams(req.body);
   const tenant = ctx.directory.find(tenantId);
   if (!tenant) {
@@ -148,6 +151,22 @@ function tokenRequest(
       `Application with identifier '${clientId}' was not found in the directory '${tenant.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     );
   }
+  const assertion = form.get('client_assertion');
+  if (assertion !== null) {
+    if (form.get('client_assertion_type') !== JWT_BEARER) {
+      return entraError(
+        ctx.clock(),
+        400,
+        'invalid_request',
+        50027,
+        `client_assertion_type must be '${JWT_BEARER}'.`,
+      );
+    }
+    const refused = await checkClientAssertion(ctx, tenant, clientId.toLowerCase(), assertion);
+    if (refused)
+      return entraError(ctx.clock(), refused.status, refused.error, refused.code, refused.description);
+    return issueToken(ctx, settings, tenant, version, form);
+  }
   const secret = form.get('client_secret') ?? basicAuthOf(req)?.secret;
   if (!secret) {
     return entraError(
@@ -167,8 +186,7 @@ function tokenRequest(
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${tenant.clientId}'.`,
     );
   }
-  const now = ctx.clock();
-  if (tenant.secretExpiresAt && tenant.secretExpiresAt.getTime() <= now.getTime()) {
+  if (tenant.secretExpiresAt && tenant.secretExpiresAt.getTime() <= ctx.clock().getTime()) {
     return entraError(
       ctx.clock(),
       401,
@@ -177,6 +195,17 @@ function tokenRequest(
       `The provided client secret keys for app '${tenant.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
     );
   }
+  return issueToken(ctx, settings, tenant, version, form);
+}
+
+function issueToken(
+  ctx: SimulatorContext,
+  settings: AuthoritySettings,
+  tenant: SimulatedTenant,
+  version: 'v1' | 'v2',
+  form: URLSearchParams,
+): SimResponse {
+  const now = ctx.clock();
   // v2 asks for "<resource>/.default"; v1 names the resource itself.
   const requested = version === 'v2' ? form.get('scope') : form.get('resource');
   if (!requested) {

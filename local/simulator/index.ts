@@ -4,6 +4,7 @@
  * check reads), plus the hooks a test needs to publish content, break things and look inside.
  * Production code talks to it exactly as to Microsoft: only the base URLs differ.
  */
+import { createPublicKey } from 'node:crypto';
 import { isContentType, type ContentType } from '../../shared/contentTypes';
 import { TokenMint } from './accessTokens';
 import { authorityRoutes } from './authority';
@@ -26,7 +27,7 @@ import type {
 } from './model';
 import { NotificationPusher } from './notificationPusher';
 import { PageTokens } from './pageTokens';
-import { TenantDirectory, type StoredContent } from './tenantDirectory';
+import { registerCertificate, TenantDirectory, type StoredContent } from './tenantDirectory';
 
 export type * from './model';
 export { generateRecords, type GenerateOptions, type AuditRecord } from './generator';
@@ -63,6 +64,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     mint: new TokenMint(),
     pageTokens: new PageTokens(),
     urls: { apiBaseUrl: '', authorityHost: '', graphBaseUrl: '' },
+    trustedIssuers: new Map(),
   };
   const deps: ListenerDeps = { clock, faults, requests, sleep };
   const push = options.push ?? {};
@@ -207,6 +209,33 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
     setClientSecret(tenantId, secret, expiresAt) {
       directory.require(tenantId).rotateSecret(secret, expiresAt, clock());
+    },
+
+    addCertificate(tenantId, pem) {
+      directory.require(tenantId).certificates.push(registerCertificate(pem));
+    },
+
+    removeCertificate(tenantId, thumbprint) {
+      const tenant = directory.require(tenantId);
+      const wanted = thumbprint.replace(/:/g, '').toUpperCase();
+      const index = tenant.certificates.findIndex(
+        (c) => c.certificate.fingerprint.replace(/:/g, '').toUpperCase() === wanted,
+      );
+      if (index < 0) throw new Error(`tenant ${tenantId} has no certificate ${thumbprint}`);
+      tenant.certificates.splice(index, 1);
+    },
+
+    addFederatedCredential(tenantId, credential) {
+      const tenant = directory.require(tenantId);
+      if (tenant.federatedCredentials.length >= 20)
+        throw new Error('an app has at most 20 federated credentials');
+      tenant.federatedCredentials.push({ ...credential, audiences: [...credential.audiences] });
+    },
+
+    trustIssuer(issuer, publicKeyPem) {
+      const keys = ctx.trustedIssuers.get(issuer) ?? [];
+      keys.push(createPublicKey(publicKeyPem));
+      ctx.trustedIssuers.set(issuer, keys);
     },
 
     setGraphPassword(tenantId, credentials) {

@@ -15,6 +15,20 @@ export interface SimulatedTenantSpec {
   secretExpiresAt?: Date;
   /** Application.Read.All granted to the app (default false: Graph answers 403). */
   graphPermissionGranted?: boolean;
+  /**
+   * Certificates whose public key is uploaded to the app (PEM; a private key in the text is ignored).
+   * The key is valid from the certificate's notBefore to its notAfter, as when uploaded in the portal.
+   */
+  certificates?: string[];
+  /** Federated identity credentials of the app (at most 20, as in Entra). */
+  federatedCredentials?: FederatedCredentialSpec[];
+}
+
+/** What the app registration trusts: a token from `issuer` about `subject`, for one of `audiences`. */
+export interface FederatedCredentialSpec {
+  issuer: string;
+  subject: string;
+  audiences: string[];
 }
 
 export interface PushOptions {
@@ -196,6 +210,17 @@ export interface Simulator {
   whenIdle(): Promise<void>;
   faults: FaultBook;
   setClientSecret(tenantId: string, secret: string, expiresAt?: Date): void;
+  /** Uploads a certificate's public key to the app (PEM). */
+  addCertificate(tenantId: string, pem: string): void;
+  /** Deletes the app's certificate with this SHA-1 thumbprint (hex, any case). */
+  removeCertificate(tenantId: string, thumbprint: string): void;
+  addFederatedCredential(tenantId: string, credential: FederatedCredentialSpec): void;
+  /**
+   * Trusts the signing key of a token issuer (what Entra knows of its own managed-identity tokens,
+   * or learns from an external issuer's key set). A federated assertion from an unknown issuer key
+   * is refused.
+   */
+  trustIssuer(issuer: string, publicKeyPem: string): void;
   setGraphPassword(tenantId: string, credentials: GraphPasswordCredential[]): void;
   subscriptions(tenantId: string): SubscriptionState[];
   setWebhookState(tenantId: string, contentType: ContentType, state: 'disabled' | 'expired' | null): void;

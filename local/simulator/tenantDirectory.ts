@@ -2,9 +2,14 @@
  * The state of the simulated tenants: each tenant's app secret, its subscriptions and the content
  * blobs published into it. Listeners and the pusher read and change it; nothing here does I/O.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import type { ContentType } from '../../shared/contentTypes';
-import type { GraphPasswordCredential, NotificationItem, SimulatedTenantSpec } from './model';
+import type {
+  FederatedCredentialSpec,
+  GraphPasswordCredential,
+  NotificationItem,
+  SimulatedTenantSpec,
+} from './model';
 import type { Subscription } from './subscriptionRules';
 import { newContentId } from './contentIds';
 
@@ -38,6 +43,29 @@ export interface NotificationLogEntry {
   notificationStatus: 'success' | 'failed';
 }
 
+/** A certificate key credential of the app, with the thumbprints a client assertion names it by. */
+export interface RegisteredCertificate {
+  certificate: X509Certificate;
+  /** base64url of the SHA-1 and SHA-256 of the DER: the `x5t` and `x5t#S256` header values. */
+  x5t: string;
+  x5tS256: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export function registerCertificate(pem: string): RegisteredCertificate {
+  const block = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!block) throw new Error('no -----BEGIN CERTIFICATE----- block in the PEM');
+  const certificate = new X509Certificate(block);
+  return {
+    certificate,
+    x5t: createHash('sha1').update(certificate.raw).digest('base64url'),
+    x5tS256: createHash('sha256').update(certificate.raw).digest('base64url'),
+    notBefore: new Date(certificate.validFrom),
+    notAfter: new Date(certificate.validTo),
+  };
+}
+
 export class SimulatedTenant {
   readonly tenantId: string;
   readonly clientId: string;
@@ -47,6 +75,8 @@ export class SimulatedTenant {
   secretKeyId: string = randomUUID();
   graphPermissionGranted: boolean;
   graphOverride?: GraphPasswordCredential[];
+  readonly certificates: RegisteredCertificate[];
+  readonly federatedCredentials: FederatedCredentialSpec[];
   readonly subscriptions = new Map<ContentType, Subscription>();
   /** Per content type, ordered by contentCreated (then by publish order). */
   readonly contentByType = new Map<ContentType, StoredContent[]>();
@@ -59,6 +89,11 @@ export class SimulatedTenant {
     this.secretExpiresAt = spec.secretExpiresAt;
     this.secretCreatedAt = now;
     this.graphPermissionGranted = spec.graphPermissionGranted ?? false;
+    this.certificates = (spec.certificates ?? []).map(registerCertificate);
+    this.federatedCredentials = (spec.federatedCredentials ?? []).map((f) => ({
+      ...f,
+      audiences: [...f.audiences],
+    }));
   }
 
   rotateSecret(secret: string, expiresAt: Date | undefined, now: Date): void {

@@ -11,6 +11,10 @@ export type AlertKind =
   | 'secretWithoutExpiry'
   | 'secretRejected'
   | 'secretUnavailable'
+  | 'certificateExpiring'
+  | 'certificateExpired'
+  | 'certificateRejected'
+  | 'certificateUnavailable'
   | 'graphNotGranted'
   | 'contentLost'
   | 'poisonMessage'
@@ -18,7 +22,8 @@ export type AlertKind =
   | 'subscriptionDisabledByAdmin'
   | 'backfillGapLost'
   | 'webhookReenabled'
-  | 'subscriptionStarted';
+  | 'subscriptionStarted'
+  | 'sinkRejected';
 
 export interface Alert {
   severity: AlertSeverity;

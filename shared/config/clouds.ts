@@ -50,3 +50,15 @@ export const CLOUD_PRESETS: Readonly<Record<CloudName, CloudEndpoints>> = {
 export function isCloudName(value: string): value is CloudName {
   return (CLOUD_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * Audience of the managed-identity token a federated identity credential accepts, per cloud (the
+ * value Microsoft documents for the app registration's federated credential). GCC shares the
+ * commercial Entra; GCC High and DoD sign in at the US Government Entra.
+ */
+export const TOKEN_EXCHANGE_AUDIENCES: Readonly<Record<CloudName, string>> = {
+  Commercial: 'api://AzureADTokenExchange',
+  GCC: 'api://AzureADTokenExchange',
+  GCCHigh: 'api://AzureADTokenExchangeUSGov',
+  DoD: 'api://AzureADTokenExchangeUSGov',
+};

@@ -5,7 +5,16 @@
  */
 import { z } from 'zod';
 import { CONTENT_TYPES, ContentType, isContentType } from '../contentTypes';
-import { CLOUD_NAMES, CLOUD_PRESETS, CloudEndpoints, CloudName, isCloudName } from './clouds';
+import {
+  CLOUD_NAMES,
+  CLOUD_PRESETS,
+  CloudEndpoints,
+  CloudName,
+  isCloudName,
+  TOKEN_EXCHANGE_AUDIENCES,
+} from './clouds';
+import { namespaceProblem } from '../sinks/elasticsearch/config';
+import { readSinkSettings, SINK_SETTINGS, type SinkSettings } from './sinkSettings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,6 +44,33 @@ export interface TenantSecretSource {
   localFallbackValue?: string;
 }
 
+export const CREDENTIAL_KINDS = ['secret', 'certificate', 'federated'] as const;
+/** How the app proves itself to Entra: a client secret, a certificate, or no secret at all (federated). */
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+export interface TenantCertificateSource {
+  kind: 'certificate';
+  /**
+   * Name of the Key Vault certificate. Its private key and certificate are read as the secret of
+   * the same name (PEM content type), which a renewal replaces with a new version.
+   */
+  keyVaultCertificateName: string;
+  /** Local runs only (no KEY_VAULT_URL): path of a PEM file with the private key and the certificate. */
+  localPemPath?: string;
+  /** Name of the setting that gave localPemPath, for error messages. */
+  localPemPathSetting?: string;
+}
+
+export interface TenantFederatedSource {
+  kind: 'federated';
+  /** Audience of the managed-identity token the app's federated identity credential trusts. */
+  audience: string;
+  /** Client id of the user-assigned managed identity whose token is exchanged (AZURE_CLIENT_ID). */
+  managedIdentityClientId: string;
+}
+
+export type TenantCredentialSource = { kind: 'secret' } | TenantCertificateSource | TenantFederatedSource;
+
 export interface TenantConfig {
   /** Lower-case GUID. */
   tenantId: string;
@@ -44,8 +80,15 @@ export interface TenantConfig {
   endpoints: CloudEndpoints;
   displayName?: string;
   secret: TenantSecretSource;
+  /** Absent means a client secret (`secret` above); the other kinds need no secret. */
+  credential?: TenantCredentialSource;
   /** PublisherIdentifier sent on every API request (throttling pool). */
   publisherId: string;
+}
+
+/** The tenant's credential source, with the client secret as the default. */
+export function credentialOf(tenant: Pick<TenantConfig, 'credential'>): TenantCredentialSource {
+  return tenant.credential ?? { kind: 'secret' };
 }
 
 export type StorageConfig =
@@ -64,10 +107,13 @@ export interface StorageNames {
   ledgerTable: string;
   stateTable: string;
   eventsContainer: string;
+  tenantsTable: string;
 }
 
 export interface AppConfig {
   tenants: readonly TenantConfig[];
+  /** What turns a tenant entry (settings or the registry) into a TenantConfig: Key Vault, overrides, identity. */
+  tenantDefaults: TenantDefaults;
   contentTypes: readonly ContentType[];
   webhook: {
     /** Shared secret Microsoft echoes in Webhook-AuthID; required to accept notifications. */
@@ -85,6 +131,10 @@ export interface AppConfig {
   maintenance: { schedule: string; backfillLookbackHours: number };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
+  /** DATA_STREAM_NAMESPACE: the <namespace> of Elastic data stream names (logs-o365.audit-<namespace>). */
+  dataStreamNamespace: string;
+  /** SINKS and each chosen sink's settings. */
+  sinks: SinkSettings;
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -95,7 +145,12 @@ export const SETTINGS = {
   O365_TENANT_NAME: 'Single-tenant shorthand: display name carried on every event (optional).',
   O365_CLIENT_SECRET_NAME: 'Single-tenant shorthand: Key Vault secret name (default o365-client-secret).',
   O365_CLIENT_SECRET: 'Local runs only: the client secret itself, used when KEY_VAULT_URL is not set.',
-  O365_TENANTS: 'Many tenants: JSON array of {tenantId, clientId, cloud?, displayName?, secretName?, ...}.',
+  O365_CREDENTIAL: 'Single-tenant shorthand: secret (default), certificate or federated.',
+  O365_CERTIFICATE_NAME: 'Single-tenant shorthand: Key Vault certificate name (default o365-certificate).',
+  O365_CERTIFICATE_PATH:
+    'Local runs only: PEM file with the private key and certificate, used when KEY_VAULT_URL is not set.',
+  O365_TENANTS:
+    'Many tenants: JSON array of {tenantId, clientId, cloud?, displayName?, credential?, secretName?, certificateName?, ...}.',
   O365_CONTENT_TYPES: `Comma-separated content types (default all: ${CONTENT_TYPES.join(', ')}).`,
   O365_API_BASE_URL: 'Override of the API base URL for every tenant (tests, unconfirmed clouds).',
   O365_AUTHORITY_HOST: 'Override of the Entra authority host for every tenant.',
@@ -117,6 +172,7 @@ export const SETTINGS = {
   LEDGER_TABLE_NAME: 'Table of content blobs already processed (default o365ledger).',
   STATE_TABLE_NAME: 'Table of checkpoints and alert state (default o365state).',
   EVENTS_CONTAINER_NAME: 'Blob container the NDJSON sink writes to (default o365-events).',
+  TENANTS_TABLE_NAME: 'Table of the tenant registry (default o365tenants).',
   KEY_VAULT_URL: 'Key Vault holding the client secrets, e.g. https://kv-x.vault.azure.net.',
   SECRET_CACHE_SECONDS: 'How long a secret read from Key Vault is reused (default 300).',
   AZURE_CLIENT_ID: 'Client id of the user-assigned managed identity.',
@@ -128,6 +184,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional https incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
+  ...SINK_SETTINGS,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -147,8 +205,11 @@ const tenantEntrySchema = z
     clientId: z.string(),
     cloud: z.string().optional(),
     displayName: z.string().optional(),
+    credential: z.enum(CREDENTIAL_KINDS).optional(),
     secretName: z.string().optional(),
     clientSecretSetting: z.string().optional(),
+    certificateName: z.string().optional(),
+    certificatePath: z.string().optional(),
     publisherId: z.string().optional(),
     apiBaseUrl: z.string().optional(),
     authorityHost: z.string().optional(),
@@ -157,9 +218,18 @@ const tenantEntrySchema = z
   })
   .strict();
 
-type TenantEntry = z.infer<typeof tenantEntrySchema>;
+export type TenantEntry = z.infer<typeof tenantEntrySchema>;
 
-class Reader {
+export interface LoadConfigOptions {
+  /**
+   * Default true. False lets a configuration without O365_TENANT_ID/O365_TENANTS load (the tenant
+   * registry commands, whose tenants live in Table Storage).
+   */
+  requireTenants?: boolean;
+}
+
+/** Reads and checks settings, collecting every problem (exported for sinkSettings.ts). */
+export class Reader {
   readonly problems: SettingProblem[] = [];
   constructor(private readonly env: Env) {}
 
@@ -259,8 +329,9 @@ function jsonProblem(error: unknown): string {
   return position === undefined ? 'is not valid JSON' : `is not valid JSON (error at character ${position})`;
 }
 
-export function loadConfig(env: Env): AppConfig {
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
   const r = new Reader(env);
+  const managedIdentityClientId = r.guid('AZURE_CLIENT_ID', r.raw('AZURE_CLIENT_ID'));
 
   const keyVaultUrl = r.url('KEY_VAULT_URL', r.raw('KEY_VAULT_URL'), { httpsOnly: true });
   const globalPublisher = r.guid('PUBLISHER_ID', r.raw('PUBLISHER_ID'));
@@ -271,7 +342,13 @@ export function loadConfig(env: Env): AppConfig {
     graphBaseUrl: r.url('O365_GRAPH_BASE_URL', r.raw('O365_GRAPH_BASE_URL'), { httpsOnly: true }),
   };
 
-  const tenants = readTenants(r, { keyVaultUrl, globalPublisher, globalOverrides });
+  const tenantDefaults: TenantDefaults = {
+    keyVaultUrl,
+    globalPublisher,
+    globalOverrides,
+    managedIdentityClientId,
+  };
+  const tenants = readTenants(r, tenantDefaults, options.requireTenants ?? true);
 
   const contentTypes = readContentTypes(r);
   const webhookAddress = r.url('WEBHOOK_URL', r.raw('WEBHOOK_URL'), { httpsOnly: false });
@@ -301,8 +378,13 @@ export function loadConfig(env: Env): AppConfig {
     r.fail('MAINTENANCE_SCHEDULE', `must be a six-field NCRONTAB expression, got "${schedule}"`);
   }
 
+  const dataStreamNamespace = r.raw('DATA_STREAM_NAMESPACE') ?? 'default';
+  const namespaceIssue = namespaceProblem(dataStreamNamespace);
+  if (namespaceIssue) r.fail('DATA_STREAM_NAMESPACE', `"${dataStreamNamespace}" ${namespaceIssue}`);
+
   const config: AppConfig = {
     tenants,
+    tenantDefaults,
     contentTypes,
     webhook: {
       authId,
@@ -316,9 +398,10 @@ export function loadConfig(env: Env): AppConfig {
       ledgerTable: r.storageName('LEDGER_TABLE_NAME', 'o365ledger', 'table'),
       stateTable: r.storageName('STATE_TABLE_NAME', 'o365state', 'table'),
       eventsContainer: r.storageName('EVENTS_CONTAINER_NAME', 'o365-events', 'container'),
+      tenantsTable: r.storageName('TENANTS_TABLE_NAME', 'o365tenants', 'table'),
     },
     keyVault: { url: keyVaultUrl, secretCacheSeconds: r.integer('SECRET_CACHE_SECONDS', 300, 0, 86400) },
-    managedIdentityClientId: r.guid('AZURE_CLIENT_ID', r.raw('AZURE_CLIENT_ID')),
+    managedIdentityClientId,
     api: {
       requestTimeoutMs: r.integer('O365_REQUEST_TIMEOUT_MS', 30000, 100, 600000),
       maxAttempts: r.integer('O365_MAX_ATTEMPTS', 5, 1, 20),
@@ -330,19 +413,42 @@ export function loadConfig(env: Env): AppConfig {
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     // https only: every alert carries tenant ids and what went wrong, and the URL is itself a credential.
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: true }) },
+    dataStreamNamespace,
+    sinks: readSinkSettings(r, { keyVaultUrl, dataStreamNamespace }),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
 
-interface TenantDefaults {
+export interface TenantDefaults {
   keyVaultUrl?: string;
   globalPublisher?: string;
   globalOverrides: Partial<CloudEndpoints>;
+  /** AZURE_CLIENT_ID: the user-assigned identity a federated credential exchanges a token of. */
+  managedIdentityClientId?: string;
 }
 
-function readTenants(r: Reader, defaults: TenantDefaults): TenantConfig[] {
+/**
+ * One tenant entry (e.g. a registry row) turned into a TenantConfig by the same rules as the
+ * settings, or the problems that stop it. `env` holds local fallbacks named by the entry, if any.
+ */
+export function tenantFromEntry(
+  entry: TenantEntry,
+  defaults: TenantDefaults,
+  env: Env = {},
+): TenantConfig | ConfigError {
+  const r = new Reader(env);
+  const tenant = buildTenant(r, entry, (field) => field, defaults);
+  if (r.problems.length > 0 || !tenant) {
+    return new ConfigError(
+      r.problems.length > 0 ? r.problems : [{ setting: 'tenantId', message: 'is not usable' }],
+    );
+  }
+  return tenant;
+}
+
+function readTenants(r: Reader, defaults: TenantDefaults, required: boolean): TenantConfig[] {
   const listRaw = r.raw('O365_TENANTS');
   const singleId = r.raw('O365_TENANT_ID');
   if (listRaw !== undefined && singleId !== undefined) {
@@ -351,7 +457,7 @@ function readTenants(r: Reader, defaults: TenantDefaults): TenantConfig[] {
   }
   if (listRaw === undefined) {
     if (singleId === undefined) {
-      r.fail('O365_TENANT_ID', 'is required (or list several tenants in O365_TENANTS)');
+      if (required) r.fail('O365_TENANT_ID', 'is required (or list several tenants in O365_TENANTS)');
       return [];
     }
     const clientId = r.raw('O365_CLIENT_ID');
@@ -366,11 +472,25 @@ function readTenants(r: Reader, defaults: TenantDefaults): TenantConfig[] {
       displayName: r.raw('O365_TENANT_NAME'),
       secretName: r.raw('O365_CLIENT_SECRET_NAME') ?? 'o365-client-secret',
       clientSecretSetting: 'O365_CLIENT_SECRET',
+      certificateName: r.raw('O365_CERTIFICATE_NAME') ?? 'o365-certificate',
+      certificatePath: r.raw('O365_CERTIFICATE_PATH'),
     };
+    const credential = r.raw('O365_CREDENTIAL');
+    if (credential !== undefined) {
+      if ((CREDENTIAL_KINDS as readonly string[]).includes(credential)) {
+        entry.credential = credential as CredentialKind;
+      } else {
+        r.fail('O365_CREDENTIAL', `must be one of ${CREDENTIAL_KINDS.join(', ')}, got "${credential}"`);
+        return [];
+      }
+    }
     const singleNames: Partial<Record<keyof TenantEntry, string>> = {
       tenantId: 'O365_TENANT_ID',
       clientId: 'O365_CLIENT_ID',
       cloud: 'O365_CLOUD',
+      credential: 'O365_CREDENTIAL',
+      certificateName: 'O365_CERTIFICATE_NAME',
+      certificatePath: 'O365_CERTIFICATE_PATH',
     };
     const t = buildTenant(r, entry, (field) => singleNames[field] ?? field, defaults);
     return t ? [t] : [];
@@ -444,7 +564,9 @@ function buildTenant(
 
   const fallbackSetting = entry.clientSecretSetting;
   const fallbackValue = fallbackSetting ? r.raw(fallbackSetting) : undefined;
-  if (!defaults.keyVaultUrl && fallbackValue === undefined) {
+  const credential = readCredential(r, entry, settingOf, defaults, tenantId, cloudRaw);
+  if (credential === null) return undefined;
+  if (credential.kind === 'secret' && !defaults.keyVaultUrl && fallbackValue === undefined) {
     r.fail(
       fallbackSetting ?? 'KEY_VAULT_URL',
       `no client secret source for tenant ${tenantId}: set KEY_VAULT_URL (production) or ${
@@ -468,7 +590,63 @@ function buildTenant(
       localFallbackSetting: fallbackSetting,
       localFallbackValue: fallbackValue,
     },
+    ...(credential.kind === 'secret' ? {} : { credential }),
     publisherId: publisherId ?? tenantId,
+  };
+}
+
+/** Key Vault object names: 1-127 letters, digits and dashes. */
+const KEY_VAULT_NAME = /^[0-9A-Za-z-]{1,127}$/;
+
+/** The entry's credential source, or null after reporting why it cannot be used. */
+function readCredential(
+  r: Reader,
+  entry: TenantEntry,
+  settingOf: (field: keyof TenantEntry) => string,
+  defaults: TenantDefaults,
+  tenantId: string,
+  cloud: CloudName,
+): TenantCredentialSource | null {
+  const kind = entry.credential ?? 'secret';
+  if (kind === 'secret') return { kind };
+  if (kind === 'federated') {
+    if (!defaults.managedIdentityClientId) {
+      r.fail(
+        'AZURE_CLIENT_ID',
+        `is required for tenant ${tenantId}'s federated credential: the client id of the user-assigned ` +
+          'managed identity that the app registration trusts',
+      );
+      return null;
+    }
+    return {
+      kind,
+      audience: TOKEN_EXCHANGE_AUDIENCES[cloud],
+      managedIdentityClientId: defaults.managedIdentityClientId,
+    };
+  }
+  const name = entry.certificateName ?? `o365-certificate-${entry.clientId.toLowerCase()}`;
+  if (!KEY_VAULT_NAME.test(name)) {
+    r.fail(
+      settingOf('certificateName'),
+      `is not a Key Vault certificate name (1-127 letters, digits, dashes): "${name}"`,
+    );
+    return null;
+  }
+  const localPemPath = entry.certificatePath;
+  if (!defaults.keyVaultUrl && localPemPath === undefined) {
+    r.fail(
+      settingOf('certificatePath'),
+      `no certificate source for tenant ${tenantId}: set KEY_VAULT_URL (production) or ${settingOf(
+        'certificatePath',
+      )} (a PEM file, local runs only)`,
+    );
+    return null;
+  }
+  return {
+    kind,
+    keyVaultCertificateName: name,
+    localPemPath,
+    localPemPathSetting: localPemPath === undefined ? undefined : settingOf('certificatePath'),
   };
 }
 

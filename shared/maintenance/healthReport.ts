@@ -4,7 +4,7 @@
  * on the client secret as the last maintenance run found them. Never a secret value.
  */
 import { z } from 'zod';
-import type { AppConfig, TenantConfig } from '../config/settings';
+import { credentialOf, type AppConfig, type CredentialKind, type TenantConfig } from '../config/settings';
 import type { ContentType } from '../contentTypes';
 import type { Subscription } from '../managementApi';
 import type { CheckpointActivity } from '../state/checkpoints';
@@ -35,6 +35,10 @@ export interface ContentTypeHealth {
 export interface TenantHealth {
   tenantId: string;
   displayName?: string;
+  /** How the app signs in for this tenant. */
+  credential: CredentialKind;
+  /** When that credential expires, as last checked; "none" for a federated credential (nothing to renew). */
+  credentialExpiresOn?: string;
   secretDaysLeft?: number;
   secretExpiresOn?: string;
   secretCheckedAt?: string;
@@ -80,7 +84,14 @@ export async function buildHealthReport(sources: HealthSources, now: Date): Prom
   }
 
   for (const tenant of sources.config.tenants) {
-    const th: TenantHealth = { tenantId: tenant.tenantId, displayName: tenant.displayName, contentTypes: [] };
+    const credential = credentialOf(tenant).kind;
+    const th: TenantHealth = {
+      tenantId: tenant.tenantId,
+      displayName: tenant.displayName,
+      credential,
+      credentialExpiresOn: credential === 'federated' ? 'none' : undefined,
+      contentTypes: [],
+    };
     report.tenants.push(th);
     let subscriptions: Subscription[] | undefined;
     try {
@@ -95,9 +106,11 @@ export async function buildHealthReport(sources: HealthSources, now: Date): Prom
     if (secret) {
       th.secretDaysLeft = secret.daysLeft === undefined ? undefined : Math.floor(secret.daysLeft * 10) / 10;
       th.secretExpiresOn = secret.earliestExpiry;
+      th.credentialExpiresOn ??= secret.earliestExpiry;
       th.secretCheckedAt = secret.checkedAt;
       if (secret.daysLeft !== undefined && secret.daysLeft <= 7) {
-        problems.push(`${tenant.tenantId}: client secret expires in ${th.secretDaysLeft} day(s)`);
+        const noun = credential === 'certificate' ? 'certificate' : 'client secret';
+        problems.push(`${tenant.tenantId}: ${noun} expires in ${th.secretDaysLeft} day(s)`);
       }
     }
     for (const contentType of sources.config.contentTypes) {

@@ -18,12 +18,16 @@
  *
  * Severities: more than 7 days left → warning; 7 days or less → error; 1 day or less, expired or
  * refused → critical.
+ *
+ * A certificate credential follows the same rules with its own alert kinds (certificateExpiring,
+ * certificateExpired, certificateRejected on AADSTS700027, certificateUnavailable); its expiry is the
+ * certificate's own notAfter, so it is never without a date.
  */
-import type { Alert, AlertSeverity } from '../alerts/model';
-import { AADSTS_EXPIRED_SECRET, AADSTS_INVALID_SECRET } from '../entraErrors';
+import type { Alert, AlertKind, AlertSeverity } from '../alerts/model';
+import { AADSTS_CERTIFICATE_REJECTED, AADSTS_EXPIRED_SECRET, AADSTS_INVALID_SECRET } from '../entraErrors';
 
 export interface ExpirySource {
-  source: 'keyVault' | 'graph' | 'tokenFailure';
+  source: 'keyVault' | 'graph' | 'tokenFailure' | 'certificateFile';
   expiresOn?: Date;
   detail?: string;
 }
@@ -40,6 +44,8 @@ export interface ExpiryState {
 
 export interface ExpiryEvaluationInput {
   tenantId: string;
+  /** What expires: the client secret (default) or the certificate; picks the alert kinds and wording. */
+  credential?: 'secret' | 'certificate';
   now: Date;
   /** Days, any order; SECRET_EXPIRY_THRESHOLDS_DAYS. */
   thresholdsDays: readonly number[];
@@ -75,8 +81,32 @@ export function severityForDaysLeft(daysLeft: number): AlertSeverity {
   return 'warning';
 }
 
+interface CredentialWording {
+  noun: string;
+  renew: string;
+  kinds: { expiring: AlertKind; expired: AlertKind; unavailable: AlertKind };
+}
+
+const WORDING: Readonly<Record<'secret' | 'certificate', CredentialWording>> = {
+  secret: {
+    noun: 'client secret',
+    renew: 'create a new one and store it in Key Vault',
+    kinds: { expiring: 'secretExpiring', expired: 'secretExpired', unavailable: 'secretUnavailable' },
+  },
+  certificate: {
+    noun: 'certificate',
+    renew: "renew it in Key Vault and upload the new certificate's public key to the app registration",
+    kinds: {
+      expiring: 'certificateExpiring',
+      expired: 'certificateExpired',
+      unavailable: 'certificateUnavailable',
+    },
+  },
+};
+
 export function evaluateSecretExpiry(input: ExpiryEvaluationInput): ExpiryEvaluation {
   const { tenantId, now } = input;
+  const wording = WORDING[input.credential ?? 'secret'];
   const prior = input.state ?? { firedThresholds: [] };
   const state: ExpiryState = { ...prior, firedThresholds: [...prior.firedThresholds] };
   const alerts: Alert[] = [];
@@ -115,6 +145,20 @@ export function evaluateSecretExpiry(input: ExpiryEvaluationInput): ExpiryEvalua
       state.lastExpiredAlertAt = at;
     }
     expiredAlerted = true;
+  } else if (input.credential === 'certificate' && input.tokenFailureCode === AADSTS_CERTIFICATE_REJECTED) {
+    if (dueDaily(state.lastRejectedAlertAt)) {
+      alerts.push({
+        severity: 'critical',
+        kind: 'certificateRejected',
+        tenantId,
+        message:
+          'Entra refused the certificate (AADSTS700027), also after re-reading Key Vault: its public key is not ' +
+          "(or no longer) on the app registration, or it expired there: upload the current certificate's public key",
+        details: { aadstsCode: AADSTS_CERTIFICATE_REJECTED, ...sourceDetails },
+        at,
+      });
+      state.lastRejectedAlertAt = at;
+    }
   } else if (input.tokenFailureCode === AADSTS_INVALID_SECRET) {
     if (dueDaily(state.lastRejectedAlertAt)) {
       alerts.push({
@@ -137,9 +181,9 @@ export function evaluateSecretExpiry(input: ExpiryEvaluationInput): ExpiryEvalua
       if (!expiredAlerted && dueDaily(state.lastExpiredAlertAt)) {
         alerts.push({
           severity: 'critical',
-          kind: 'secretExpired',
+          kind: wording.kinds.expired,
           tenantId,
-          message: `The client secret expired on ${earliestExpiry!.toISOString()}: create a new one and store it in Key Vault`,
+          message: `The ${wording.noun} expired on ${earliestExpiry!.toISOString()}: ${wording.renew}`,
           details: { ...sourceDetails, daysLeft: round(daysLeft) },
           at,
         });
@@ -155,11 +199,11 @@ export function evaluateSecretExpiry(input: ExpiryEvaluationInput): ExpiryEvalua
         const whole = Math.max(0, Math.floor(daysLeft));
         alerts.push({
           severity: severityForDaysLeft(daysLeft),
-          kind: 'secretExpiring',
+          kind: wording.kinds.expiring,
           tenantId,
           message:
-            `The client secret expires in ${whole} day${whole === 1 ? '' : 's'} ` +
-            `(${earliestExpiry!.toISOString()}): create a new one and store it in Key Vault before then`,
+            `The ${wording.noun} expires in ${whole} day${whole === 1 ? '' : 's'} ` +
+            `(${earliestExpiry!.toISOString()}): ${wording.renew} before then`,
           details: { ...sourceDetails, daysLeft: round(daysLeft), thresholdDays: smallest },
           at,
         });
@@ -173,9 +217,9 @@ export function evaluateSecretExpiry(input: ExpiryEvaluationInput): ExpiryEvalua
     if (dueDaily(state.lastUnavailableAlertAt)) {
       alerts.push({
         severity: 'critical',
-        kind: 'secretUnavailable',
+        kind: wording.kinds.unavailable,
         tenantId,
-        message: `The client secret cannot be read: ${input.secretUnavailable.detail}`,
+        message: `The ${wording.noun} cannot be read: ${input.secretUnavailable.detail}`,
         details: { reason: input.secretUnavailable.reason, keyVaultCode: input.secretUnavailable.code },
         at,
       });

@@ -3,17 +3,22 @@
  * the pure rules against the stored state, saves the state, then raises the alerts. The maintenance
  * timer calls check() on every run; RotatingClientSecretCredential calls onTokenFailure, so an expired
  * secret (AADSTS7000222) alerts at once instead of at the next timer run.
+ *
+ * Per credential kind: a client secret is dated by Key Vault (and Graph when asked); a certificate
+ * by its own notAfter; a federated credential has nothing that expires, so it is reported as such
+ * and never alerts here.
  */
 import type { TokenCredential } from '@azure/identity';
 import type { Alert } from '../alerts/model';
-import type { TenantConfig } from '../config/settings';
-import { isSecretRejection } from '../entraErrors';
+import { credentialOf, type CredentialKind, type TenantConfig } from '../config/settings';
+import { isCertificateRejection, isSecretRejection } from '../entraErrors';
 import type { Logger } from '../log';
 import { SecretRejectedError, SecretUnavailableError } from './errors';
 import { evaluateSecretExpiry, type ExpiryEvaluationInput, type ExpirySource } from './expiry';
 import type { ExpiryStateStore } from './expiryStateStore';
 import { readAppPasswordExpiries, selectCredentialInUse, type GraphFetch } from './graphExpiry';
 import type { ClientSecret, ClientSecretProvider } from './secretProvider';
+import type { ClientCertificateProvider } from './certificateProvider';
 import type { TokenFailureListener } from './rotatingCredential';
 
 export interface AlertSink {
@@ -22,6 +27,8 @@ export interface AlertSink {
 
 export interface SecretExpiryWatchOptions {
   secrets: ClientSecretProvider;
+  /** Needed once a tenant uses a certificate credential. */
+  certificates?: ClientCertificateProvider;
   store: ExpiryStateStore;
   alerter: AlertSink;
   logger: Logger;
@@ -33,6 +40,7 @@ export interface SecretExpiryWatchOptions {
 
 export interface SecretExpiryReport {
   tenantId: string;
+  credentialKind: CredentialKind;
   daysLeft?: number;
   earliestExpiry?: Date;
   sources: ExpirySource[];
@@ -51,7 +59,10 @@ export class SecretExpiryWatch {
 
   /** For RotatingClientSecretCredential: checks at once on a secret refusal, never throws. */
   readonly onTokenFailure: TokenFailureListener = (tenant, code) => {
-    if (!isSecretRejection(code)) return;
+    const kind = credentialOf(tenant).kind;
+    const refused =
+      kind === 'certificate' ? isCertificateRejection(code) : kind === 'secret' && isSecretRejection(code);
+    if (!refused) return;
     // Many queue messages fail together when a secret dies: one check per tenant at a time is enough.
     if (this.pendingFailureChecks.has(tenant.tenantId)) return;
     const check = this.check(tenant, { tokenFailureCode: code })
@@ -75,13 +86,48 @@ export class SecretExpiryWatch {
     tenant: TenantConfig,
     options: { tokenFailureCode?: string } = {},
   ): Promise<SecretExpiryReport> {
+    const credentialKind = credentialOf(tenant).kind;
+    // Nothing to renew: the managed identity's assertion is fresh on every exchange.
+    if (credentialKind === 'federated')
+      return { tenantId: tenant.tenantId, credentialKind, sources: [], alerts: [] };
     const input: Omit<ExpiryEvaluationInput, 'state' | 'now'> = {
       tenantId: tenant.tenantId,
+      credential: credentialKind,
       thresholdsDays: this.options.thresholdsDays,
       sources: [],
       tokenFailureCode: options.tokenFailureCode,
     };
+    if (credentialKind === 'certificate') await this.readCertificate(tenant, input);
+    else await this.readSecret(tenant, input);
 
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.options.store.load(tenant.tenantId);
+      const result = evaluateSecretExpiry({ ...input, now: this.clock(), state: stored.state });
+      if (await this.options.store.save(tenant.tenantId, result.state, stored.etag)) {
+        for (const alert of result.alerts) await this.options.alerter.raise(alert);
+        return {
+          tenantId: tenant.tenantId,
+          credentialKind,
+          daysLeft: result.daysLeft,
+          earliestExpiry: result.earliestExpiry,
+          sources: input.sources,
+          alerts: result.alerts,
+        };
+      }
+      // Another instance evaluated meanwhile; re-read its state so an alert it sent is not sent twice.
+      if (attempt >= MAX_SAVE_ATTEMPTS) {
+        this.options.logger.warn('Secret expiry state kept changing; evaluation skipped this run', {
+          tenantId: tenant.tenantId,
+        });
+        return { tenantId: tenant.tenantId, credentialKind, sources: input.sources, alerts: [] };
+      }
+    }
+  }
+
+  private async readSecret(
+    tenant: TenantConfig,
+    input: Omit<ExpiryEvaluationInput, 'state' | 'now'>,
+  ): Promise<void> {
     let secret: ClientSecret | undefined;
     try {
       secret = await this.options.secrets.get(tenant);
@@ -100,29 +146,26 @@ export class SecretExpiryWatch {
         input.keyVaultHasNoExpiry = true;
       }
     }
-
     if (this.options.graph) await this.askGraph(tenant, secret, input);
+  }
 
-    for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.options.store.load(tenant.tenantId);
-      const result = evaluateSecretExpiry({ ...input, now: this.clock(), state: stored.state });
-      if (await this.options.store.save(tenant.tenantId, result.state, stored.etag)) {
-        for (const alert of result.alerts) await this.options.alerter.raise(alert);
-        return {
-          tenantId: tenant.tenantId,
-          daysLeft: result.daysLeft,
-          earliestExpiry: result.earliestExpiry,
-          sources: input.sources,
-          alerts: result.alerts,
-        };
-      }
-      // Another instance evaluated meanwhile; re-read its state so an alert it sent is not sent twice.
-      if (attempt >= MAX_SAVE_ATTEMPTS) {
-        this.options.logger.warn('Secret expiry state kept changing; evaluation skipped this run', {
-          tenantId: tenant.tenantId,
-        });
-        return { tenantId: tenant.tenantId, sources: input.sources, alerts: [] };
-      }
+  /** The certificate's own notAfter is its expiry; a renewal (new version) moves it and re-arms the thresholds. */
+  private async readCertificate(
+    tenant: TenantConfig,
+    input: Omit<ExpiryEvaluationInput, 'state' | 'now'>,
+  ): Promise<void> {
+    if (!this.options.certificates)
+      throw new Error('the expiry watch was built without a certificate provider');
+    try {
+      const certificate = await this.options.certificates.get(tenant);
+      input.sources.push({
+        source: certificate.source === 'keyVault' ? 'keyVault' : 'certificateFile',
+        expiresOn: certificate.expiresOn,
+        detail: `thumbprint ${certificate.thumbprint}${certificate.version ? `, version ${certificate.version}` : ''}`,
+      });
+    } catch (e) {
+      if (!(e instanceof SecretUnavailableError)) throw e;
+      input.secretUnavailable = { reason: e.reason, detail: e.message, code: e.innerCode ?? e.code };
     }
   }
 

@@ -4,14 +4,10 @@
  * Key Vault is used on the next token without a restart: after the cache time, or at once when Entra
  * refuses the old one.
  */
-import {
-  ClientSecretCredential,
-  type AccessToken,
-  type GetTokenOptions,
-  type TokenCredential,
-} from '@azure/identity';
+import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import type { TenantConfig } from '../config/settings';
-import { aadstsCodeOf, isSecretRejection } from '../entraErrors';
+import { isSecretRejection } from '../entraErrors';
+import { RotatingCredential } from './credentialRotation';
 import { SecretRejectedError } from './errors';
 import type { ClientSecret, ClientSecretProvider } from './secretProvider';
 
@@ -40,75 +36,31 @@ export const createClientSecretCredential: CreateCredential = (tenant, secret) =
     disableInstanceDiscovery: true,
   });
 
-export class RotatingClientSecretCredential implements TokenCredential {
-  private readonly createCredential: CreateCredential;
-  private readonly onTokenFailure?: TokenFailureListener;
-  // One credential per secret value: it keeps MSAL's token cache, so tokens are reused until the value changes.
-  private current?: { value: string; credential: TokenCredential };
-
+export class RotatingClientSecretCredential extends RotatingCredential<ClientSecret> {
   constructor(
-    private readonly tenant: TenantConfig,
-    private readonly secrets: ClientSecretProvider,
+    tenant: TenantConfig,
+    secrets: ClientSecretProvider,
     options: RotatingClientSecretCredentialOptions = {},
   ) {
-    this.createCredential = options.createCredential ?? createClientSecretCredential;
-    this.onTokenFailure = options.onTokenFailure;
-  }
-
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-    const secret = await this.secrets.get(this.tenant);
-    try {
-      return await this.request(secret, scopes, options);
-    } catch (first) {
-      const code = aadstsCodeOf(first);
-      if (!isSecretRejection(code)) return this.fail(code, first);
-
-      // Entra refused the secret we hold: it may have been renewed in the vault since we cached it.
-      this.secrets.invalidate(this.tenant);
-      let fresh: ClientSecret;
-      try {
-        fresh = await this.secrets.get(this.tenant);
-      } catch {
-        // The store cannot tell us anything newer: the refusal is the failure that matters.
-        return this.fail(code, first, true);
-      }
-      if (fresh.value === secret.value) return this.fail(code, first, true);
-      try {
-        return await this.request(fresh, scopes, options);
-      } catch (second) {
-        const secondCode = aadstsCodeOf(second);
-        return this.fail(secondCode, second, isSecretRejection(secondCode));
-      }
-    }
-  }
-
-  private request(
-    secret: ClientSecret,
-    scopes: string | string[],
-    options?: GetTokenOptions,
-  ): Promise<AccessToken> {
-    if (this.current?.value !== secret.value) {
-      this.current = { value: secret.value, credential: this.createCredential(this.tenant, secret) };
-    }
-    return this.current.credential.getToken(scopes, options) as Promise<AccessToken>;
-  }
-
-  private fail(code: string | undefined, error: unknown, rejected = false): never {
-    try {
-      this.onTokenFailure?.(this.tenant, code, error);
-    } catch {
-      // A listener's own failure must not replace the token failure the caller needs to see.
-    }
-    if (rejected && code !== undefined) {
-      throw new SecretRejectedError(
-        this.tenant.tenantId,
-        code,
-        `Entra refused the client secret of app ${this.tenant.clientId} in tenant ${this.tenant.tenantId} ` +
-          `(${code}: ${code === 'AADSTS7000222' ? 'expired' : 'invalid'}); renew it and store the new value in ` +
-          `Key Vault item "${this.tenant.secret.keyVaultSecretName}"`,
-        { cause: error },
-      );
-    }
-    throw error;
+    const createCredential = options.createCredential ?? createClientSecretCredential;
+    super({
+      load: () => secrets.get(tenant),
+      invalidate: () => secrets.invalidate(tenant),
+      identityOf: (secret) => secret.value,
+      create: (secret) => createCredential(tenant, secret),
+      isRejection: isSecretRejection,
+      rejected: (code, error) =>
+        new SecretRejectedError(
+          tenant.tenantId,
+          code,
+          `Entra refused the client secret of app ${tenant.clientId} in tenant ${tenant.tenantId} ` +
+            `(${code}: ${code === 'AADSTS7000222' ? 'expired' : 'invalid'}); renew it and store the new value in ` +
+            `Key Vault item "${tenant.secret.keyVaultSecretName}"`,
+          { cause: error },
+        ),
+      onFailure: options.onTokenFailure
+        ? (code, error) => options.onTokenFailure?.(tenant, code, error)
+        : undefined,
+    });
   }
 }

@@ -13,6 +13,8 @@ export interface ClientSecret {
   value: string;
   expiresOn?: Date;
   version?: string;
+  /** Key Vault's content type of the item (a certificate's secret: application/x-pem-file or x-pkcs12). */
+  contentType?: string;
   source: 'keyVault' | 'environment';
 }
 
@@ -51,7 +53,11 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   get(tenant: TenantConfig): Promise<ClientSecret> {
-    const name = tenant.secret.keyVaultSecretName;
+    return this.getByName(tenant.secret.keyVaultSecretName);
+  }
+
+  /** Any secret of the vault by name (sink API keys and tokens), with the same cache. */
+  getByName(name: string): Promise<ClientSecret> {
     const cached = this.cache.get(name);
     const now = this.clock().getTime();
     if (cached && now - cached.readAt < this.cacheMs) return Promise.resolve(cached.secret);
@@ -73,8 +79,12 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
   }
 
   invalidate(tenant: TenantConfig): void {
-    this.cache.delete(tenant.secret.keyVaultSecretName);
-    this.inFlight.delete(tenant.secret.keyVaultSecretName);
+    this.invalidateByName(tenant.secret.keyVaultSecretName);
+  }
+
+  invalidateByName(name: string): void {
+    this.cache.delete(name);
+    this.inFlight.delete(name);
   }
 
   private async read(name: string): Promise<ClientSecret> {
@@ -91,6 +101,7 @@ export class KeyVaultSecretProvider implements ClientSecretProvider {
       value: secret.value,
       expiresOn: secret.properties.expiresOn,
       version: secret.properties.version,
+      contentType: secret.properties.contentType,
       source: 'keyVault',
     };
   }

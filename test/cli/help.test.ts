@@ -9,6 +9,7 @@ import type { CliCommand } from '../../local/commands/command';
 import { command as normalize } from '../../local/commands/normalize';
 import { command as replayPoison } from '../../local/commands/replay-poison';
 import { command as subscriptions } from '../../local/commands/subscriptions';
+import { command as tenants } from '../../local/commands/tenants';
 import { runCli } from '../maintenance/world';
 
 const COMMANDS: [string, CliCommand][] = [
@@ -17,6 +18,7 @@ const COMMANDS: [string, CliCommand][] = [
   ['normalize', normalize],
   ['replay-poison', replayPoison],
   ['subscriptions', subscriptions],
+  ['tenants', tenants],
 ];
 
 /** The `  name  summary` rows of the overview. */

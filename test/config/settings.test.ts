@@ -1,9 +1,11 @@
 import {
   ConfigError,
+  credentialOf,
   loadConfig,
   MAX_LOOKBACK_HOURS,
   MIN_WEBHOOK_AUTH_ID_CHARS,
   SETTINGS,
+  tenantFromEntry,
 } from '../../shared/config/settings';
 import { CONTENT_TYPES } from '../../shared/contentTypes';
 
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
       ledgerTable: 'o365ledger',
       stateTable: 'o365state',
       eventsContainer: 'o365-events',
+      tenantsTable: 'o365tenants',
     });
     expect(c.secretExpiry.thresholdsDays).toEqual([30, 14, 7, 1]);
   });
@@ -188,8 +191,18 @@ describe('loadConfig', () => {
       ],
       ['a client secret pasted as the client id', 'O365_CLIENT_ID', `Q8~${SLACK_TOKEN}`],
       ['a client secret pasted as the publisher id', 'PUBLISHER_ID', SLACK_TOKEN],
+      [
+        'a sink URL with credentials over plain http',
+        'ELASTICSEARCH_URL',
+        `http://elastic:${SLACK_TOKEN}@es.example.net`,
+      ],
     ])('%s is named, not shown', (_what, setting, value) => {
-      const message = messageOf({ ...base, WEBHOOK_AUTH_ID: 'a'.repeat(40), [setting]: value });
+      const message = messageOf({
+        ...base,
+        WEBHOOK_AUTH_ID: 'a'.repeat(40),
+        SINKS: 'blob,elasticsearch',
+        [setting]: value,
+      });
       expect(message).toContain(`${setting}: `);
       expect(message).not.toContain(SLACK_TOKEN.slice(0, 8));
     });
@@ -281,5 +294,125 @@ describe('loadConfig', () => {
       (p) => p.setting,
     );
     for (const s of named) expect(Object.keys(SETTINGS)).toContain(s);
+  });
+});
+
+describe('loadConfig: credential kinds', () => {
+  const IDENTITY = '99999999-9999-4999-8999-999999999999';
+
+  it('keeps a client secret as the default credential', () => {
+    expect(credentialOf(loadConfig(base).tenants[0])).toEqual({ kind: 'secret' });
+  });
+
+  it('reads the single-tenant certificate shorthand with its Key Vault name or a local PEM path', () => {
+    const vault = loadConfig({
+      ...base,
+      KEY_VAULT_URL: 'https://kv-x.vault.azure.net',
+      O365_CREDENTIAL: 'certificate',
+      O365_CERTIFICATE_NAME: 'contoso-o365',
+    });
+    expect(vault.tenants[0].credential).toEqual({
+      kind: 'certificate',
+      keyVaultCertificateName: 'contoso-o365',
+    });
+    const local = loadConfig({
+      ...base,
+      O365_CREDENTIAL: 'certificate',
+      O365_CERTIFICATE_PATH: '/tmp/app.pem',
+    });
+    expect(local.tenants[0].credential).toMatchObject({
+      keyVaultCertificateName: 'o365-certificate',
+      localPemPath: '/tmp/app.pem',
+      localPemPathSetting: 'O365_CERTIFICATE_PATH',
+    });
+  });
+
+  it('needs Key Vault or O365_CERTIFICATE_PATH for a certificate, and AZURE_CLIENT_ID for federated', () => {
+    expect(problemsOf({ ...base, O365_CREDENTIAL: 'certificate' })).toEqual([
+      expect.objectContaining({
+        setting: 'O365_CERTIFICATE_PATH',
+        message: expect.stringMatching(/KEY_VAULT_URL/),
+      }),
+    ]);
+    expect(problemsOf({ ...base, O365_CREDENTIAL: 'federated' })).toEqual([
+      expect.objectContaining({
+        setting: 'AZURE_CLIENT_ID',
+        message: expect.stringMatching(/user-assigned/),
+      }),
+    ]);
+    expect(problemsOf({ ...base, O365_CREDENTIAL: 'password' })).toEqual([
+      expect.objectContaining({
+        setting: 'O365_CREDENTIAL',
+        message: expect.stringMatching(/secret, certificate, federated/),
+      }),
+    ]);
+  });
+
+  it('gives a federated tenant the token-exchange audience of its cloud and the identity, without a secret source', () => {
+    const { O365_CLIENT_SECRET: _unused, ...noSecret } = base;
+    const c = loadConfig({
+      ...noSecret,
+      O365_CREDENTIAL: 'federated',
+      O365_CLOUD: 'GCCHigh',
+      AZURE_CLIENT_ID: IDENTITY,
+    });
+    expect(c.tenants[0].credential).toEqual({
+      kind: 'federated',
+      audience: 'api://AzureADTokenExchangeUSGov',
+      managedIdentityClientId: IDENTITY,
+    });
+  });
+
+  it('reads credential kinds per entry of O365_TENANTS and names the entry of a bad certificate name', () => {
+    const tenants = [
+      { tenantId: TENANT, clientId: CLIENT, credential: 'certificate' },
+      { tenantId: '22222222-2222-4222-8222-222222222222', clientId: CLIENT, credential: 'federated' },
+    ];
+    const c = loadConfig({
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      KEY_VAULT_URL: 'https://kv-x.vault.azure.net',
+      AZURE_CLIENT_ID: IDENTITY,
+      O365_TENANTS: JSON.stringify(tenants),
+    });
+    expect(c.tenants.map((t) => credentialOf(t).kind)).toEqual(['certificate', 'federated']);
+    // One multi-tenant app: the default certificate name follows the client id, so it is stored once.
+    expect(c.tenants[0].credential).toMatchObject({ keyVaultCertificateName: `o365-certificate-${CLIENT}` });
+    expect(
+      problemsOf({
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        KEY_VAULT_URL: 'https://kv-x.vault.azure.net',
+        O365_TENANTS: JSON.stringify([
+          {
+            tenantId: TENANT,
+            clientId: CLIENT,
+            credential: 'certificate',
+            certificateName: 'no_underscores',
+          },
+        ]),
+      }),
+    ).toEqual([expect.objectContaining({ setting: 'O365_TENANTS[0].certificateName' })]);
+  });
+
+  it('loads without tenants only when asked to (the registry commands)', () => {
+    const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    expect(problemsOf(env).map((p) => p.setting)).toEqual(['O365_TENANT_ID']);
+    expect(loadConfig(env, { requireTenants: false }).tenants).toEqual([]);
+  });
+
+  it('turns one entry into a TenantConfig by the same rules, or the problems that stop it', () => {
+    const config = loadConfig({ ...base, KEY_VAULT_URL: 'https://kv-x.vault.azure.net' });
+    const tenant = tenantFromEntry(
+      { tenantId: TENANT.toUpperCase(), clientId: CLIENT, cloud: 'GCC' },
+      config.tenantDefaults,
+    );
+    expect(tenant).not.toBeInstanceOf(ConfigError);
+    expect(tenant).toMatchObject({
+      tenantId: TENANT,
+      cloud: 'GCC',
+      secret: { keyVaultSecretName: `o365-client-secret-${TENANT}` },
+    });
+    const bad = tenantFromEntry({ tenantId: 'nope', clientId: CLIENT }, config.tenantDefaults);
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect((bad as ConfigError).problems[0].setting).toBe('tenantId');
   });
 });

@@ -23,7 +23,14 @@ const REQUIRED_IN_AZURE: SettingName[] = [
 ];
 
 /** Never in Azure: the secret value itself, and a key-bearing storage connection string. */
-const LOCAL_ONLY: SettingName[] = ['O365_CLIENT_SECRET', 'AzureWebJobsStorage'];
+const LOCAL_ONLY: SettingName[] = [
+  'O365_CLIENT_SECRET',
+  'O365_CERTIFICATE_PATH',
+  'AzureWebJobsStorage',
+  'ELASTICSEARCH_API_KEY',
+  'SPLUNK_HEC_TOKEN',
+  'FILE_SINK_DIR',
+];
 
 const functionBicep = readRepoFile('infra/app/function.bicep');
 const deployDoc = readRepoFile('docs/deploy.md');
@@ -119,6 +126,7 @@ describe('app settings in infra/ against the settings the code reads', () => {
       CONTENT_QUEUE_NAME: 'o365-content',
       LEDGER_TABLE_NAME: 'o365ledger',
       STATE_TABLE_NAME: 'o365state',
+      TENANTS_TABLE_NAME: 'o365tenants',
       EVENTS_CONTAINER_NAME: 'o365-events',
       KEY_VAULT_URL: 'https://kv-x.vault.azure.net/',
       O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
@@ -126,6 +134,8 @@ describe('app settings in infra/ against the settings the code reads', () => {
       O365_CLOUD: 'Commercial',
       O365_TENANT_NAME: '',
       O365_CLIENT_SECRET_NAME: 'o365-client-secret',
+      O365_CREDENTIAL: 'secret',
+      O365_CERTIFICATE_NAME: 'o365-certificate',
       O365_TENANTS: '',
       PUBLISHER_ID: '',
       WEBHOOK_URL: 'https://func-x.azurewebsites.net/api/webhook',
@@ -158,5 +168,6 @@ describe('app settings in infra/ against the settings the code reads', () => {
     expect(names.ledgerTable).toBe(`'${defaults.ledgerTable}'`);
     expect(names.stateTable).toBe(`'${defaults.stateTable}'`);
     expect(names.eventsContainer).toBe(`'${defaults.eventsContainer}'`);
+    expect(names.tenantsTable).toBe(`'${defaults.tenantsTable}'`);
   });
 });

@@ -16,7 +16,7 @@ import { median, runLoad, type LoadResult } from './support/latency';
 
 const TENANT_ID = '6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c';
 const CLIENT_ID = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
-const AUTH_ID = 'bench-auth-id';
+const AUTH_ID = 'bench-auth-id-6a2f9c0e4b8d1735e2';
 const ITEMS_PER_REQUEST = 10;
 const REQUESTS = 400;
 const CONCURRENCY = 4;

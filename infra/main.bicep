@@ -62,7 +62,8 @@ param o365CertificateName string = 'o365-certificate'
 @description('Client secret value of the app registration. Stored only in Key Vault, with its expiry. Empty (deployments outside azd): the Key Vault secret is left as it is.')
 param o365ClientSecret string
 
-@description('Expiry of that client secret as shown in Entra (ISO 8601, e.g. 2026-09-30 or 2026-09-30T12:00:00Z). Stored as the Key Vault secret expiry so the receiver can warn before it lapses.')
+@description('Expiry of that client secret as shown in Entra, written YYYY-MM-DD (e.g. 2026-09-30) or as an ISO 8601 date-time (e.g. 2026-09-30T12:00:00Z); not a local form such as 30/09/2026. Stored as the Key Vault secret expiry so the receiver can warn before it lapses.')
+@minLength(10)
 param o365ClientSecretExpiresOn string
 
 // A JSON array does not survive azd's text substitution into main.parameters.json, so it travels
@@ -107,12 +108,24 @@ param webhookRejectionWindow string = 'PT15M'
 })
 param webhookAuthId string
 
-@description('Node.js major version of the Function App.')
+// Node 20 reached end of life on 2026-04-30; the code still runs on 20 for whoever must stay there.
+@description('Node.js major version of the Function App (Flex Consumption runtime version).')
 @allowed([
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
+
+// Bicep has no regular expressions, and a date in a local form (30/09/2026) would only fail deep in
+// the Key Vault module, in dateTimeToEpoch, with a message that names neither the parameter nor the
+// form it wants. So the shape is checked here with string functions, and fail() stops the
+// deployment with both. The shape maps each digit to 'd': 2026-09-30T12:00:00Z -> dddd-dd-ddTdd:dd:ddZ.
+var expiresOnText = trim(o365ClientSecretExpiresOn)
+var expiresOnShape = join(map(range(0, length(expiresOnText)), i => contains('0123456789', substring(expiresOnText, i, 1)) ? 'd' : substring(expiresOnText, i, 1)), '')
+var validMonths = map(range(1, 12), m => padLeft(string(m), 2, '0'))
+var validDays = map(range(1, 31), d => padLeft(string(d), 2, '0'))
+var expiresOnIsIso8601 = (expiresOnShape == 'dddd-dd-dd' || startsWith(expiresOnShape, 'dddd-dd-ddTdd:dd')) && contains(validMonths, take(skip(expiresOnText, 5), 2)) && contains(validDays, take(skip(expiresOnText, 8), 2))
+var o365ClientSecretExpiresOnChecked = expiresOnIsIso8601 ? expiresOnText : fail('o365ClientSecretExpiresOn (O365_CLIENT_SECRET_EXPIRES_ON) must be a date written YYYY-MM-DD, e.g. 2026-09-30, or an ISO 8601 date-time such as 2026-09-30T12:00:00Z; got "${expiresOnText}". Fix it with: azd env set O365_CLIENT_SECRET_EXPIRES_ON 2026-09-30')
 
 // ---- Sinks (issue 13): SINKS, and the Azure resources of the eventhub and loganalytics sinks ----
 @description('Sinks every event goes to (the SINKS app setting): a comma list of blob, eventhub, loganalytics. Choosing eventhub or loganalytics creates its Azure resources (docs/deploy.md).')
@@ -240,7 +253,7 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     clientSecretName: clientSecretName
     clientSecretValue: o365ClientSecret
-    clientSecretExpiresOn: o365ClientSecretExpiresOn
+    clientSecretExpiresOn: o365ClientSecretExpiresOnChecked
     webhookAuthIdSecretName: webhookAuthIdSecretName
     webhookAuthIdValue: webhookAuthId
   }

@@ -20,7 +20,7 @@ export const SECRET = 'receiver-test-secret';
 /** Known to the simulator, not configured in the receiver. */
 export const STRANGER = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e';
 export const STRANGER_CLIENT = '9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
-export const AUTH_ID = 'e2e-webhook-auth-id';
+export const AUTH_ID = 'e2e-webhook-auth-id-3b8e61f2c0a94d57';
 
 /** Storage and the identity are never asked for a token with a connection string and local secrets. */
 const unusedAzureCredential: TokenCredential = {

@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     : await startStorage();
   if (storage.azurite) stoppers.push(storage.azurite.stop);
 
-  const webhookAuthId = env.WEBHOOK_AUTH_ID ?? randomBytes(18).toString('base64url');
+  // 40 hex characters, as `openssl rand -hex 20` and azd make it (the configuration wants 32 or more).
+  const webhookAuthId = env.WEBHOOK_AUTH_ID ?? randomBytes(20).toString('hex');
   const tenantId = (env.O365_TENANT_ID ?? DEMO_TENANT_ID).toLowerCase();
   const clientId = (env.O365_CLIENT_ID ?? DEMO_CLIENT_ID).toLowerCase();
   let sim: Simulator | undefined;

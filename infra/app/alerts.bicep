@@ -181,6 +181,9 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' 
         ]
       }
       autoMitigate: false
+      // The rules are created with a brand-new Application Insights resource whose `traces` table
+      // may not exist yet; validating the query then fails the first provision.
+      skipQueryValidation: true
       muteActionsDuration: rule.mute
       actions: {
         actionGroups: [

@@ -95,6 +95,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary: 'list content since a time (24h, 3d, 90m or ISO date) and enqueue what was not yet processed',
   run,
 };

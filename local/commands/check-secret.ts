@@ -58,6 +58,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary:
     "check each tenant's credential: a token request, its kind, and the days until it expires (or none)",
   run,

@@ -9,8 +9,17 @@ export interface CliIo {
 }
 
 export interface CliCommand {
-  /** One line for the usage text. */
+  /** What the command does, on one line: listed by `npm run cli -- --help`. */
   summary: string;
+  /** `usage: <command> [options]`, on one line: printed by `<command> --help` and with option errors. */
+  usage: string;
   /** Returns the process exit status; on failure it has already written a one-line reason to stderr. */
   run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** A module under local/commands/ is a command when it exports one of these as `command`. */
+export function isCliCommand(value: unknown): value is CliCommand {
+  if (value === null || typeof value !== 'object') return false;
+  const c = value as Partial<Record<keyof CliCommand, unknown>>;
+  return typeof c.summary === 'string' && typeof c.usage === 'string' && typeof c.run === 'function';
 }

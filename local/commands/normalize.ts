@@ -157,6 +157,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary: 'normalize raw audit records (JSON array or NDJSON, FILE or stdin) to ECS events as NDJSON',
   run,
 };

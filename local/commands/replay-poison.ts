@@ -37,6 +37,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary: 'move messages from the poison queue back to the content queue',
   run,
 };

@@ -58,7 +58,7 @@ export interface ParsedOptions {
   positional: string[];
 }
 
-/** `--name value`, `--name=value` for `valued`, bare `--name` for `flags`; anything else is an error. */
+/** `--name value`, `--name=value` for `valued`, bare `--name` for `flags`; any other option is an error. */
 export function parseOptions(
   args: readonly string[],
   spec: { valued?: readonly string[]; flags?: readonly string[] },
@@ -68,10 +68,12 @@ export function parseOptions(
   const flags = new Set([...(spec.flags ?? []), 'verbose', 'help']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (!arg.startsWith('--')) {
+    if (!arg.startsWith('-') || arg === '-') {
       out.positional.push(arg);
       continue;
     }
+    // No short options: `-x` is a mistyped option, not a positional value.
+    if (!arg.startsWith('--')) return `unknown option ${arg}`;
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     if (valued.has(name)) {

@@ -77,6 +77,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary:
     'list the subscriptions and webhooks of each tenant, or start the missing and broken ones (ensure)',
   run,

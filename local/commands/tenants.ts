@@ -39,7 +39,11 @@ interface Context {
 async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const action = sub ? ACTIONS[sub] : undefined;
-  if (!action) return failWith(io, sub ? `unknown subcommand "${sub}" (${USAGE})` : USAGE, 2);
+  if (!action) {
+    if (sub === undefined) return failWith(io, USAGE, 2);
+    const what = sub.startsWith('-') ? `unknown option ${sub}` : `unknown subcommand "${sub}"`;
+    return failWith(io, `${what} (${USAGE})`, 2);
+  }
   const parsed = readCommandLine(rest, io, USAGE, { valued: VALUED });
   if (typeof parsed === 'number') return parsed;
   if (sub !== 'list' && !parsed.values.has('tenant'))
@@ -170,6 +174,7 @@ function describe(r: TenantRecord): string {
 }
 
 export const command: CliCommand = {
+  usage: USAGE,
   summary: 'the tenant registry: list, add, disable, enable, remove tenants, and the admin-consent link',
   run,
 };

@@ -63,6 +63,9 @@ export class WebhookAlertChannel implements AlertChannel {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(webhookBodyOf(alert)),
+        // A redirect would carry the alert (tenant ids, what failed) to an address nobody configured,
+        // possibly over plain http: a webhook that moved must be configured anew.
+        redirect: 'error',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       // Drain the body so the connection is released; its text helps when the receiver says why.

@@ -168,7 +168,8 @@ export const SETTINGS = {
   O365_GRAPH_BASE_URL: 'Override of the Microsoft Graph base URL for every tenant.',
   PUBLISHER_ID:
     'PublisherIdentifier GUID (your own tenant id as the vendor); default: each customer tenant id.',
-  WEBHOOK_AUTH_ID: 'Shared secret sent by Microsoft as Webhook-AuthID; notifications without it are refused.',
+  WEBHOOK_AUTH_ID:
+    'Shared secret sent by Microsoft as Webhook-AuthID (at least 32 characters); notifications without it are refused.',
   WEBHOOK_URL: 'Public https address of the webhook function; without it subscriptions have no webhook.',
   WEBHOOK_MAX_BODY_BYTES: 'Largest notification body accepted (default 1048576).',
   AzureWebJobsStorage: 'Storage connection string (local: UseDevelopmentStorage=true).',
@@ -195,7 +196,7 @@ export const SETTINGS = {
   SECRET_EXPIRY_THRESHOLDS_DAYS: 'Days before expiry at which to alert (default 30,14,7,1).',
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
-  ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  ALERT_WEBHOOK_URL: 'Optional https incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
   DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
   ...SINK_SETTINGS,
   ...AZURE_SINK_SETTINGS,
@@ -204,6 +205,11 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Webhook-AuthID is the only thing between the internet and the queue: short enough to guess, it is
+ * no secret. 32 characters is 160 bits as hex (`openssl rand -hex 20` gives 40); azd generates 40.
+ */
+export const MIN_WEBHOOK_AUTH_ID_CHARS = 32;
 /** The API keeps content for 7 days; backfill must start inside that, with an hour of margin. */
 export const MAX_LOOKBACK_HOURS = 7 * 24 - 1;
 
@@ -282,7 +288,9 @@ export class Reader {
     try {
       parsed = new URL(value);
     } catch {
-      this.fail(name, `must be an absolute URL, got "${value}"`);
+      // The value is not repeated: incoming-webhook URLs carry their token in the path, storage URIs
+      // a SAS in the query, and this message goes to the logs.
+      this.fail(name, `must be an absolute URL such as https://host/path (${lengthOf(value)}, not shown)`);
       return undefined;
     }
     if (opts.httpsOnly ? parsed.protocol !== 'https:' : !/^https?:$/.test(parsed.protocol)) {
@@ -295,7 +303,11 @@ export class Reader {
   guid(name: string, value: string | undefined): string | undefined {
     if (value === undefined) return undefined;
     if (!GUID.test(value)) {
-      this.fail(name, `must be a GUID like 00000000-0000-0000-0000-000000000000, got "${value}"`);
+      // Not repeated either: the commonest mistake here is a client secret pasted into the wrong field.
+      this.fail(
+        name,
+        `must be a GUID like 00000000-0000-0000-0000-000000000000 (${lengthOf(value)}, not shown)`,
+      );
       return undefined;
     }
     return value.toLowerCase();
@@ -316,6 +328,19 @@ export class Reader {
     }
     return v;
   }
+}
+
+function lengthOf(value: string): string {
+  return `got ${value.length} character${value.length === 1 ? '' : 's'}`;
+}
+
+/**
+ * Why a JSON setting does not parse, without the excerpt of the input that JSON.parse puts in its
+ * message (Node 20 and later quote the text around the error): only where it went wrong.
+ */
+function jsonProblem(error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  return position === undefined ? 'is not valid JSON' : `is not valid JSON (error at character ${position})`;
 }
 
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
@@ -344,6 +369,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const authId = r.raw('WEBHOOK_AUTH_ID');
   if (webhookAddress !== undefined && authId === undefined) {
     r.fail('WEBHOOK_AUTH_ID', 'is required when WEBHOOK_URL is set, so forged notifications can be refused');
+  }
+  if (authId !== undefined && authId.length < MIN_WEBHOOK_AUTH_ID_CHARS) {
+    r.fail(
+      'WEBHOOK_AUTH_ID',
+      `must be at least ${MIN_WEBHOOK_AUTH_ID_CHARS} characters (${lengthOf(authId)}); make one with: openssl rand -hex 20`,
+    );
   }
 
   const storage = readStorage(r);
@@ -398,7 +429,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       checkpointLagAlertMinutes: r.integer('CHECKPOINT_LAG_ALERT_MINUTES', 120, 15, 6 * 24 * 60),
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
-    alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
+    // https only: every alert carries tenant ids and what went wrong, and the URL is itself a credential.
+    alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: true }) },
     dataStreamNamespace,
     sinks,
     azureSinks: readAzureSinkSettings(r, sinks.enabled),
@@ -487,7 +519,7 @@ function readTenants(r: Reader, defaults: TenantDefaults, required: boolean): Te
   try {
     json = JSON.parse(listRaw);
   } catch (e) {
-    r.fail('O365_TENANTS', `is not valid JSON (${(e as Error).message})`);
+    r.fail('O365_TENANTS', jsonProblem(e));
     return [];
   }
   const parsed = z.array(tenantEntrySchema).min(1).safeParse(json);

@@ -169,7 +169,8 @@ function destinationUrl(r: Reader, name: SettingName): string | undefined {
   if (url === undefined) return undefined;
   const { protocol, hostname } = new URL(url);
   if (protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname)) {
-    r.fail(name, `must use https (plain http only to localhost), got "${url}"`);
+    // The host only: a URL may carry credentials, and this message goes to the logs.
+    r.fail(name, `must use https (plain http only to localhost), got http to ${hostname}`);
     return undefined;
   }
   return url;

@@ -12,7 +12,7 @@ import { Logger, silentLogger } from '../log';
 import { AccessTokenCache, DEFAULT_REFRESH_MARGIN_MS } from './accessTokenCache';
 import { abortableSleep, ApiTransport, AttemptHandle, Sleep } from './apiTransport';
 import { assertContentUriAllowed, pageLinkProblem } from './contentUriGuard';
-import { ManagementApiError, ManagementOperation } from './errors';
+import { ManagementApiError, ManagementOperation, PagingStoppedError } from './errors';
 import { JsonArraySplitError, splitJsonArrayStream } from './jsonArraySplitter';
 import { nextPageLink, PagedAsyncIterableIterator, pagedIterator } from './paging';
 import { feedUrl, formatWindowTime, withPublisherIdentifier } from './requestUrls';
@@ -48,6 +48,8 @@ export interface ManagementActivityClientOptions {
   maxElementChars?: number;
   /** How long before expiry a cached token is replaced. Default 5 min. */
   tokenRefreshMarginMs?: number;
+  /** Most pages one listing follows before it stops with a PagingStoppedError. Default 1000. */
+  maxPagesPerListing?: number;
 }
 
 export interface OperationOptions {
@@ -71,6 +73,9 @@ export type ClientTenant = Pick<TenantConfig, 'tenantId' | 'endpoints' | 'publis
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+// A 24-hour window of one content type is far fewer pages than this even for a large tenant; the cap
+// only stops a server whose links never end.
+const DEFAULT_MAX_PAGES_PER_LISTING = 1000;
 /** The window errors clock skew explains; AF20031 (bad page token) is not one of them. */
 const SKEW_WINDOW_CODES = new Set(['AF20030', 'AF20055']);
 
@@ -82,6 +87,7 @@ export class ManagementActivityClient {
   private readonly clock: () => Date;
   private readonly maxElementChars?: number;
   private readonly idleTimeoutMs: number;
+  private readonly maxPagesPerListing: number;
 
   constructor(
     tenant: ClientTenant,
@@ -94,6 +100,7 @@ export class ManagementActivityClient {
     this.clock = options.clock ?? (() => new Date());
     this.maxElementChars = options.maxElementChars;
     this.idleTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxPagesPerListing = Math.max(1, options.maxPagesPerListing ?? DEFAULT_MAX_PAGES_PER_LISTING);
     const tokens = new AccessTokenCache(
       credential,
       tenant.endpoints.tokenScope,
@@ -324,6 +331,9 @@ export class ManagementActivityClient {
     let url: string | undefined = this.url(path, windowQuery(window));
     let firstPage = true;
     let skewRetried = false;
+    let pages = 0;
+    // Every address asked for, and every link as the server gave it: one seen again means a loop.
+    const followed = new Set<string>([url]);
     while (url !== undefined) {
       let page: { value: T[]; response: Response };
       try {
@@ -346,9 +356,13 @@ export class ManagementActivityClient {
         continue;
       }
       firstPage = false;
+      pages += 1;
       yield page.value;
       const link = nextPageLink(page.response.headers);
       if (link === undefined) return;
+      if (pages >= this.maxPagesPerListing) {
+        throw this.pagingStopped(operation, contentType, 'tooManyPages', pages, `the cap is ${pages} pages`);
+      }
       const linkProblem = pageLinkProblem(link, {
         tenantId: this.tenantId,
         apiBaseUrl: this.tenant.endpoints.apiBaseUrl,
@@ -359,8 +373,35 @@ export class ManagementActivityClient {
           `refusing to follow the next-page link (${linkProblem.reason}): ${linkProblem.detail}`,
         );
       }
-      url = withPublisherIdentifier(link, this.tenant.publisherId);
+      const next = withPublisherIdentifier(link, this.tenant.publisherId);
+      if (followed.has(link) || followed.has(next)) {
+        throw this.pagingStopped(
+          operation,
+          contentType,
+          'pageLinkRepeated',
+          pages,
+          'the next-page link is one already followed, so the listing would never end',
+        );
+      }
+      followed.add(link).add(next);
+      url = next;
     }
+  }
+
+  private pagingStopped(
+    operation: 'listContent' | 'listNotifications',
+    contentType: ContentType,
+    reason: 'pageLinkRepeated' | 'tooManyPages',
+    pages: number,
+    detail: string,
+  ): PagingStoppedError {
+    this.logger.warn('Listing stopped: its next-page links would not end', {
+      operation,
+      contentType,
+      reason,
+      pages,
+    });
+    return new PagingStoppedError(operation, reason, pages, detail);
   }
 
   /** On AF20030/AF20055 with a server clock more than a minute off ours, the window in server time. */

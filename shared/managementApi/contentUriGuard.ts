@@ -27,14 +27,41 @@ const FEED_PATH = new RegExp(`^/api/v1(?:\\.0)?/(${GUID})/activity/feed/subscrip
 // slashes or backslashes, raw backslashes, and anything but printable ASCII (spaces, controls).
 const PATH_TRICKS = /(^|\/)\.{1,2}(\/|$)|%2e|%2f|%5c|\\|[^!-~]/i;
 
-/** Why a contentUri must not receive a token, or undefined when it may. */
+/**
+ * Why a contentUri must not receive a token, or undefined when it may. A content blob's address has
+ * no query: the only parameter the API takes there (PublisherIdentifier) is ours to add, and a query
+ * that arrives with the URI could steer the request in ways the path check does not see.
+ */
 export function contentUriProblem(contentUri: unknown, scope: ApiUrlScope): ContentUriProblem | undefined {
   return apiUrlProblem(
     contentUri,
     scope,
     CONTENT_PATH,
     'a content blob under /api/v1.0/<tenant>/activity/feed/audit/',
+    { queryAllowed: false },
   );
+}
+
+/**
+ * Why a notification's contentId does not name the blob its contentUri points at, or undefined
+ * when it does. The id is what the ledger and the sink path are keyed on, the URI is what is
+ * fetched: if they disagree, a sender could have one blob recorded under another's id. The last
+ * path segment is compared as it is and percent-decoded, since the docs show the `$`s unencoded but
+ * a proxy may encode them.
+ */
+export function contentIdMismatch(contentId: string, contentUri: string): string | undefined {
+  const path = contentUri.split(/[?#]/)[0] ?? '';
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  if (segment === contentId || safeDecode(segment) === contentId) return undefined;
+  return 'contentId is not the last path segment of contentUri';
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Throws ContentUriRejectedError unless the contentUri may receive a token; returns it unchanged. */
@@ -51,6 +78,8 @@ export function pageLinkProblem(link: unknown, scope: ApiUrlScope): ContentUriPr
     scope,
     FEED_PATH,
     'a listing under /api/v1.0/<tenant>/activity/feed/subscriptions/',
+    // The next page is named by its query (contentType, startTime, endTime, nextPage).
+    { queryAllowed: true },
   );
 }
 
@@ -59,6 +88,7 @@ function apiUrlProblem(
   scope: ApiUrlScope,
   pathRule: RegExp,
   expected: string,
+  rules: { queryAllowed: boolean },
 ): ContentUriProblem | undefined {
   if (typeof raw !== 'string')
     return { reason: 'notAString', detail: `expected a string, got ${typeof raw}` };
@@ -97,6 +127,8 @@ function apiUrlProblem(
   }
   if (url.hash !== '' || raw.includes('#'))
     return { reason: 'hasFragment', detail: 'a fragment is not allowed' };
+  if (!rules.queryAllowed && (url.search !== '' || raw.includes('?')))
+    return { reason: 'hasQuery', detail: 'a query string is not allowed on a content blob address' };
   const match = pathRule.exec(url.pathname);
   if (!match || url.pathname !== rawPath)
     return { reason: 'wrongPath', detail: `the path is not ${expected}` };

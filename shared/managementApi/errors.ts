@@ -152,7 +152,34 @@ export type ContentUriRejection =
   | 'pathTrick'
   | 'wrongPath'
   | 'wrongTenant'
-  | 'hasFragment';
+  | 'hasFragment'
+  | 'hasQuery';
+
+/**
+ * A listing stopped because following its next-page links would not end: a link came back that was
+ * already followed (the server loops), or the page cap was reached. What was listed until then has
+ * been yielded; the window is incomplete, so a caller must not record it as done.
+ */
+export class PagingStoppedError extends ManagementApiError {
+  readonly reason: 'pageLinkRepeated' | 'tooManyPages';
+  /** Pages read before the listing stopped. */
+  readonly pages: number;
+
+  constructor(
+    operation: ManagementOperation,
+    reason: 'pageLinkRepeated' | 'tooManyPages',
+    pages: number,
+    detail: string,
+  ) {
+    super(`${operation} stopped after ${pages} page(s) (${reason}): ${detail}`, {
+      operation,
+      classification: 'invalidResponse',
+    });
+    this.name = 'PagingStoppedError';
+    this.reason = reason;
+    this.pages = pages;
+  }
+}
 
 /** A contentUri we refuse to send a token to. Raised before the credential is ever asked. */
 export class ContentUriRejectedError extends Error {

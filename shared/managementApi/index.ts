@@ -12,6 +12,7 @@ export {
   ManagementApiError,
   TokenAcquisitionError,
   ContentUriRejectedError,
+  PagingStoppedError,
   type ContentUriRejection,
   type ManagementOperation,
   type ManagementApiErrorDetails,
@@ -25,6 +26,7 @@ export {
 } from './errorClassification';
 export {
   assertContentUriAllowed,
+  contentIdMismatch,
   contentUriProblem,
   pageLinkProblem,
   type ApiUrlScope,

@@ -149,6 +149,28 @@ describe('WebhookAlertChannel', () => {
     expect(logger.lines[0].line).toContain('Alert webhook unreachable');
   });
 
+  it('does not follow a redirect: the alert never reaches the address the receiver points to', async () => {
+    const target = await startReceiver();
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: target.url });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', () => resolve()));
+    const logger = memoryLogger();
+    try {
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hooks/T000/B000/XXXXsecretpath`;
+      await expect(new WebhookAlertChannel(url, { logger }).send(expiring)).resolves.toBeUndefined();
+      expect(target.bodies).toEqual([]);
+      expect(logger.lines).toHaveLength(1);
+      expect(logger.lines[0].line).toContain('Alert webhook unreachable');
+      expect(logger.lines[0].line).not.toContain('XXXXsecretpath');
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await stop(target);
+    }
+  });
+
   it('gives up on a receiver that does not answer within the timeout', async () => {
     const logger = memoryLogger();
     const hanging: typeof fetch = (_input, init) =>

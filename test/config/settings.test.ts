@@ -3,6 +3,7 @@ import {
   credentialOf,
   loadConfig,
   MAX_LOOKBACK_HOURS,
+  MIN_WEBHOOK_AUTH_ID_CHARS,
   SETTINGS,
   tenantFromEntry,
 } from '../../shared/config/settings';
@@ -145,6 +146,88 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, WEBHOOK_URL: 'https://func.example.net/api/webhook' })).toEqual([
       { setting: 'WEBHOOK_AUTH_ID', message: expect.stringContaining('WEBHOOK_URL') },
     ]);
+  });
+
+  it('requires WEBHOOK_AUTH_ID of at least 32 characters, without repeating it', () => {
+    const short = 'guessable-0123456789';
+    const problems = problemsOf({ ...base, WEBHOOK_AUTH_ID: short });
+    expect(problems).toEqual([
+      {
+        setting: 'WEBHOOK_AUTH_ID',
+        message: `must be at least ${MIN_WEBHOOK_AUTH_ID_CHARS} characters (got ${short.length} characters); make one with: openssl rand -hex 20`,
+      },
+    ]);
+    expect(MIN_WEBHOOK_AUTH_ID_CHARS).toBe(32);
+    expect(loadConfig({ ...base, WEBHOOK_AUTH_ID: 'a'.repeat(32) }).webhook.authId).toHaveLength(32);
+  });
+
+  describe('never repeats a value that may hold a secret', () => {
+    const SLACK_TOKEN = 'xoxbSLACKtoken0123456789abcdef';
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it.each([
+      ['a malformed ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_URL', `hooks.slack.com/services/T0/B0/${SLACK_TOKEN}`],
+      [
+        'an http ALERT_WEBHOOK_URL',
+        'ALERT_WEBHOOK_URL',
+        `http://hooks.slack.com/services/T0/B0/${SLACK_TOKEN}`,
+      ],
+      [
+        'a malformed WEBHOOK_URL with a function key',
+        'WEBHOOK_URL',
+        `func.example.net/api/webhook?code=${SLACK_TOKEN}`,
+      ],
+      [
+        'a storage URI with a SAS',
+        'AzureWebJobsStorage__blobServiceUri',
+        `st.blob.core.windows.net/?sv=2024&sig=${SLACK_TOKEN}`,
+      ],
+      ['a client secret pasted as the client id', 'O365_CLIENT_ID', `Q8~${SLACK_TOKEN}`],
+      ['a client secret pasted as the publisher id', 'PUBLISHER_ID', SLACK_TOKEN],
+      [
+        'a sink URL with credentials over plain http',
+        'ELASTICSEARCH_URL',
+        `http://elastic:${SLACK_TOKEN}@es.example.net`,
+      ],
+    ])('%s is named, not shown', (_what, setting, value) => {
+      const message = messageOf({
+        ...base,
+        WEBHOOK_AUTH_ID: 'a'.repeat(40),
+        SINKS: 'blob,elasticsearch',
+        [setting]: value,
+      });
+      expect(message).toContain(`${setting}: `);
+      expect(message).not.toContain(SLACK_TOKEN.slice(0, 8));
+    });
+
+    it('O365_TENANTS that does not parse is named, with no excerpt of its text', () => {
+      const text = `[{"tenantId": "${TENANT}", "clientId": ${SLACK_TOKEN}}]`;
+      const message = messageOf({
+        AzureWebJobsStorage: 'x',
+        KEY_VAULT_URL: 'https://kv.vault.azure.net',
+        O365_TENANTS: text,
+      });
+      expect(message).toMatch(/O365_TENANTS: is not valid JSON/);
+      // JSON.parse quotes the text around the error, which is where a pasted secret would be.
+      expect(message).not.toContain(SLACK_TOKEN.slice(0, 8));
+      expect(message).not.toContain(TENANT);
+    });
+
+    it('still says what is wrong with an ALERT_WEBHOOK_URL: https only', () => {
+      expect(problemsOf({ ...base, ALERT_WEBHOOK_URL: 'http://hooks.example.test/x' })).toEqual([
+        { setting: 'ALERT_WEBHOOK_URL', message: 'must use https, got "http:"' },
+      ]);
+      expect(
+        loadConfig({ ...base, ALERT_WEBHOOK_URL: 'https://hooks.example.test/x' }).alerts.webhookUrl,
+      ).toBe('https://hooks.example.test/x');
+    });
   });
 
   it('requires a secret source: Key Vault, or the local fallback', () => {

@@ -13,7 +13,7 @@ const DEPLOYED = {
   AzureWebJobsStorage__queueServiceUri: 'https://st.queue.core.windows.net',
   AzureWebJobsStorage__tableServiceUri: 'https://st.table.core.windows.net',
   WEBHOOK_URL: 'https://func.example.net/api/webhook',
-  WEBHOOK_AUTH_ID: 'generated-auth-id',
+  WEBHOOK_AUTH_ID: 'generated-auth-id-0a1b2c3d4e5f6a7b8c9d0e1f',
   MAINTENANCE_SCHEDULE: '0 */30 * * * *',
 };
 

@@ -139,7 +139,7 @@ describe('app settings in infra/ against the settings the code reads', () => {
       O365_TENANTS: '',
       PUBLISHER_ID: '',
       WEBHOOK_URL: 'https://func-x.azurewebsites.net/api/webhook',
-      WEBHOOK_AUTH_ID: 'resolved-from-key-vault',
+      WEBHOOK_AUTH_ID: 'resolved-from-key-vault-9c4e2a7f1b3d5e60',
       // Sinks (issue 13): blob only by default, so the eventhub/loganalytics settings are written empty.
       SINKS: 'blob',
       EVENTHUB_NAMESPACE: '',

@@ -1,20 +1,7 @@
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRepoFile, REPO_ROOT } from './bicepText';
-
-/** The few lines of azure.yaml we rely on, read by indentation (no YAML parser among the packages). */
-function yamlBlock(text: string, path: string[]): string {
-  let block = text;
-  for (const key of path) {
-    const m = new RegExp(`^( *)${key}:[^\\n]*\\n`, 'm').exec(block);
-    if (!m) throw new Error(`azure.yaml has no ${path.join('.')}`);
-    const indent = m[1].length;
-    const rest = block.slice(m.index + m[0].length);
-    const end = rest.split('\n').findIndex((line) => line.trim() !== '' && line.search(/\S/) <= indent);
-    block = end === -1 ? rest : rest.split('\n').slice(0, end).join('\n');
-  }
-  return block;
-}
+import { yamlBlock } from './yamlBlock';
 
 const azureYaml = readRepoFile('azure.yaml');
 

@@ -17,7 +17,7 @@ import { MemorySink } from '../../shared/sinks/memorySink';
 export const TENANT = '3a1c9d2e-5b4f-4c6d-8e7f-901a2b3c4d5e';
 export const CLIENT = '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e';
 export const SECRET = 'maintenance-test-secret';
-export const AUTH_ID = 'maintenance-auth-id-value';
+export const AUTH_ID = 'maintenance-auth-id-value-7d41be09c3';
 
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}${Date.now().toString(36)}${++counter}`;

@@ -3,7 +3,8 @@
  * bodies that stall or break mid-way): a scripted fetch stands in for the network.
  */
 import type { TokenCredential } from '@azure/identity';
-import { ManagementActivityClient, ManagementApiError } from '../../shared/managementApi';
+import { memoryLogger } from '../../shared/log';
+import { ManagementActivityClient, ManagementApiError, PagingStoppedError } from '../../shared/managementApi';
 
 const tenantId = 'f28ab78a-d401-4060-8012-736e373933eb';
 const publisherId = '46b472a7-c68e-4adf-8ade-3db49497518e';
@@ -210,6 +211,62 @@ describe('ManagementActivityClient with scripted answers', () => {
     expect(error.classification).toBe('invalidResponse');
     expect(error.message).toContain('wrongOrigin');
     expect(sent).toHaveLength(1);
+  });
+
+  describe('next-page links that would never end', () => {
+    const pageLink = (n: number) =>
+      `${apiBaseUrl}/api/v1.0/${tenantId}/activity/feed/subscriptions/content?contentType=Audit.General&nextPage=P${n}`;
+
+    async function listUntilStopped(client: ManagementActivityClient) {
+      const seen: string[] = [];
+      const error = await failureOf(
+        (async () => {
+          for await (const c of client.listContent('Audit.General', window)) seen.push(c.contentId);
+        })(),
+      );
+      return { seen, error };
+    }
+
+    it.each([
+      ['names the page just read again', [pageLink(1), pageLink(1)], 2],
+      ['goes round a cycle of two', [pageLink(1), pageLink(2), pageLink(1)], 3],
+    ])('stops with a typed error when the link %s', async (_what, links, expectedPages) => {
+      const { fetchFn, sent } = scripted(
+        links.map((link, i) => () => json([item(i + 1)], { headers: { NextPageUri: link } })),
+      );
+      const logger = memoryLogger();
+      const { seen, error } = await listUntilStopped(makeClient(fetchFn, { logger }).client);
+      expect(error).toBeInstanceOf(PagingStoppedError);
+      expect(error).toMatchObject({
+        reason: 'pageLinkRepeated',
+        pages: expectedPages,
+        classification: 'invalidResponse',
+      });
+      expect(error.message).toMatch(/listContent stopped after \d+ page\(s\) \(pageLinkRepeated\)/);
+      expect(seen).toEqual(links.map((_l, i) => `id${i + 1}`));
+      expect(sent).toHaveLength(expectedPages);
+      expect(logger.lines.some((l) => l.level === 'warn' && l.line.includes('pageLinkRepeated'))).toBe(true);
+    });
+
+    it('stops when the link points back at the first page it asked for', async () => {
+      const { fetchFn, sent } = scripted([
+        (first) => json([item(1)], { headers: { NextPageUri: first.url } }),
+      ]);
+      const { seen, error } = await listUntilStopped(makeClient(fetchFn).client);
+      expect((error as PagingStoppedError).reason).toBe('pageLinkRepeated');
+      expect(seen).toEqual(['id1']);
+      expect(sent).toHaveLength(1);
+    });
+
+    it('stops at the page cap, each page still yielded', async () => {
+      const { fetchFn, sent } = scripted(
+        [1, 2, 3, 4].map((n) => () => json([item(n)], { headers: { NextPageUri: pageLink(n) } })),
+      );
+      const { seen, error } = await listUntilStopped(makeClient(fetchFn, { maxPagesPerListing: 3 }).client);
+      expect(error).toMatchObject({ reason: 'tooManyPages', pages: 3 });
+      expect(seen).toEqual(['id1', 'id2', 'id3']);
+      expect(sent).toHaveLength(3);
+    });
   });
 
   it('asks for a new token after the API answers 401', async () => {

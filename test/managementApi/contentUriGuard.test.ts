@@ -1,5 +1,6 @@
 import {
   assertContentUriAllowed,
+  contentIdMismatch,
   ContentUriRejectedError,
   contentUriProblem,
   pageLinkProblem,
@@ -17,10 +18,9 @@ describe('contentUri guard', () => {
     expect(assertContentUriAllowed(good, scope)).toBe(good);
   });
 
-  it('accepts the tenant id in upper case and an existing query string', () => {
+  it('accepts the tenant id in upper case', () => {
     const upper = good.replace(tenantId, tenantId.toUpperCase());
     expect(contentUriProblem(upper, scope)).toBeUndefined();
-    expect(contentUriProblem(`${good}?PublisherIdentifier=${tenantId}`, scope)).toBeUndefined();
   });
 
   it('accepts a local stand-in host when its port matches the configured base URL', () => {
@@ -92,6 +92,9 @@ describe('contentUri guard', () => {
     ['an extra segment after the content id', `${good}/more`, 'wrongPath'],
     ['no content id', `https://manage.office.com/api/v1.0/${tenantId}/activity/feed/audit/`, 'wrongPath'],
     ['a fragment', `${good}#frag`, 'hasFragment'],
+    ['a query string', `${good}?PublisherIdentifier=${tenantId}`, 'hasQuery'],
+    ['a query that names another resource', `${good}?$select=*&redirect=https://evil.example`, 'hasQuery'],
+    ['an empty query', `${good}?`, 'hasQuery'],
     ['a scheme without slashes', good.replace('https://', 'https:'), 'notAUrl'],
     ['a very long URI', `${good}${'a'.repeat(5000)}`, 'tooLong'],
   ];
@@ -120,5 +123,20 @@ describe('contentUri guard', () => {
       pageLinkProblem(page.replace(tenantId, '11111111-2222-3333-4444-555555555555'), scope)?.reason,
     ).toBe('wrongTenant');
     expect(pageLinkProblem(good, scope)?.reason).toBe('wrongPath');
+  });
+});
+
+describe('contentIdMismatch', () => {
+  it('accepts the contentId that is the last segment of the contentUri, plain or percent-encoded', () => {
+    expect(contentIdMismatch(contentId, good)).toBeUndefined();
+    expect(contentIdMismatch(contentId, good.replace(/\$/g, '%24'))).toBeUndefined();
+  });
+
+  it.each([
+    ['another blob of the same tenant', good.replace(/\$04$/, '$05')],
+    ['a prefix of the id', good.slice(0, -3)],
+    ['an id that only matches after a query is dropped', `${good.slice(0, -3)}?x=$04`],
+  ])('refuses a contentUri naming %s', (_what, uri) => {
+    expect(contentIdMismatch(contentId, uri)).toBe('contentId is not the last path segment of contentUri');
   });
 });

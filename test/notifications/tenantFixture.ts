@@ -7,7 +7,7 @@ export const TENANT_ID = '0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b';
 export const CLIENT_ID = '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d';
 export const OTHER_TENANT_ID = '7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b';
 export const OTHER_CLIENT_ID = '2b3c4d5e-6f7a-4b9c-8d1e-2f3a4b5c6d7e';
-export const AUTH_ID = 'notification-auth-id-for-tests';
+export const AUTH_ID = 'notification-auth-id-for-tests-5f0c2a9e';
 
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig({

@@ -1,6 +1,17 @@
 import type { AppConfig, TenantConfig } from '../../shared/config/settings';
-import { NotificationRules, validateNotification } from '../../shared/notifications/validateNotification';
-import { checkContentUri, notificationItem, OTHER_TENANT_ID, TENANT_ID, testConfig } from './tenantFixture';
+import {
+  MAX_REASON_CHARS,
+  NotificationRules,
+  validateNotification,
+} from '../../shared/notifications/validateNotification';
+import {
+  checkContentUri,
+  contentUriFor,
+  notificationItem,
+  OTHER_TENANT_ID,
+  TENANT_ID,
+  testConfig,
+} from './tenantFixture';
 
 const NOW = new Date('2024-05-01T10:05:00.000Z');
 
@@ -147,5 +158,69 @@ describe('validateNotification', () => {
     const reason = refusal(notificationItem(config, { contentUri }));
     expect(reason).toMatch(/^contentUri refused: /);
     expect(reason).toMatch(expected);
+  });
+
+  it('rejects a notification whose contentId is not the blob its contentUri names', () => {
+    const item = notificationItem(config, { contentId: '20240501$other$01' });
+    item.contentUri = contentUriFor(config.tenants[0], '20240501$blob$01');
+    expect(refusal(item)).toBe('contentUri refused: contentId is not the last path segment of contentUri');
+  });
+
+  it('accepts a contentUri whose $ signs arrive percent-encoded', () => {
+    const item = notificationItem(config);
+    item.contentUri = (item.contentUri as string).replace(/\$/g, '%24');
+    expect(validateNotification(item, rules).ok).toBe(true);
+  });
+
+  it('rejects a contentUri with a query string, even one the client would add itself', () => {
+    const item = notificationItem(config);
+    item.contentUri = `${item.contentUri as string}?PublisherIdentifier=${TENANT_ID}`;
+    expect(refusal(item)).toMatch(/^contentUri refused: a query string is not allowed/);
+  });
+
+  describe('on hostile values', () => {
+    const deeply = (depth: number, leaf: unknown = 'x'): unknown => {
+      let value = leaf;
+      for (let i = 0; i < depth; i++) value = i % 2 ? { v: value } : [value];
+      return value;
+    };
+
+    it.each(['tenantId', 'clientId', 'contentType', 'contentId', 'contentUri', 'contentCreated'])(
+      'refuses a %s nested 100,000 deep with a short reason instead of throwing',
+      (field) => {
+        const item = notificationItem(config, { [field]: deeply(100_000) });
+        let verdict: ReturnType<typeof validateNotification> | undefined;
+        expect(() => (verdict = validateNotification(item, rules))).not.toThrow();
+        if (field === 'contentCreated') {
+          expect(verdict?.ok).toBe(true);
+          return;
+        }
+        expect(verdict?.ok).toBe(false);
+        if (verdict && !verdict.ok) expect(verdict.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 40);
+      },
+    );
+
+    it('refuses a whole notification nested deep inside an array item without throwing', () => {
+      expect(refusal(deeply(100_001, notificationItem(config)))).toBe('notification is not a JSON object');
+    });
+
+    it("cuts reasons and logged ids that carry a megabyte of the sender's text", () => {
+      const huge = 'y'.repeat(1_000_000);
+      for (const overrides of [
+        { tenantId: huge },
+        { contentType: huge },
+        { contentUri: `https://${huge}` },
+      ]) {
+        const verdict = validateNotification(
+          notificationItem(config, { ...overrides, contentId: huge }),
+          rules,
+        );
+        expect(verdict.ok).toBe(false);
+        if (verdict.ok) continue;
+        expect(verdict.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS + 40);
+        expect(verdict.contentId!.length).toBeLessThan(300);
+        expect((verdict.tenantId ?? '').length).toBeLessThan(300);
+      }
+    });
   });
 });

@@ -9,7 +9,12 @@ import { generateRecords } from '../../local/simulator';
 import type { ContentType } from '../../shared/contentTypes';
 import { normalizeBlobRecords } from '../../shared/pipeline/normalizeBlob';
 import { serializedJsonOf } from '../../shared/rawJson';
-import type { BatchSinkService, EncodedEvent, ItemOutcome, SinkEvent } from '../../shared/sinks/delivery/model';
+import type {
+  BatchSinkService,
+  EncodedEvent,
+  ItemOutcome,
+  SinkEvent,
+} from '../../shared/sinks/delivery/model';
 import { SinkRequestError } from '../../shared/sinks/delivery/errors';
 import { batchesOf } from '../../shared/sinks/delivery/batches';
 import type { ContentBlobRef } from '../../shared/sinks/sink';

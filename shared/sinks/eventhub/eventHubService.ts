@@ -9,7 +9,14 @@
  * whole. Delivery is at least once: a retried batch the hub had in fact stored arrives twice, with
  * the same messageId (= event.id) for consumers to drop.
  */
-import type { BatchSinkService, EncodedEvent, ItemOutcome, SinkEvent, SinkHealth, SinkLimits } from '../delivery/model';
+import type {
+  BatchSinkService,
+  EncodedEvent,
+  ItemOutcome,
+  SinkEvent,
+  SinkHealth,
+  SinkLimits,
+} from '../delivery/model';
 import type { SinkRequestError } from '../delivery/errors';
 import type { ContentBlobRef } from '../sink';
 import { EVENTHUB_LIMITS, type EventHubSinkConfig } from './config';

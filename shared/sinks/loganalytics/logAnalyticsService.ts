@@ -9,7 +9,14 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
-import type { BatchSinkService, EncodedEvent, ItemOutcome, SinkEvent, SinkHealth, SinkLimits } from '../delivery/model';
+import type {
+  BatchSinkService,
+  EncodedEvent,
+  ItemOutcome,
+  SinkEvent,
+  SinkHealth,
+  SinkLimits,
+} from '../delivery/model';
 import { parseContentCreated } from '../blobNdjsonSink';
 import type { ContentBlobRef } from '../sink';
 import { audienceFor, LOGS_INGESTION_LIMITS, type LogAnalyticsSinkConfig } from './config';

@@ -5,6 +5,7 @@
  * Production code talks to it exactly as to Microsoft: only the base URLs differ.
  */
 import { createPublicKey } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { isContentType, type ContentType } from '../../shared/contentTypes';
 import { TokenMint } from './accessTokens';
 import { authorityRoutes } from './authority';
@@ -45,6 +46,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const validations: WebhookValidation[] = [];
   const faults = createFaultBook();
   const stopping = new AbortController();
+  // Every webhook POST in flight listens on it; many tenants subscribing at once are many POSTs.
+  setMaxListeners(0, stopping.signal);
   const sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {

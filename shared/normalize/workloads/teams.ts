@@ -2,7 +2,14 @@
  * Microsoft Teams (RecordType 25): team and channel lifecycle, membership, sessions. Messages and
  * meetings stay generic activity.
  */
-import { Categorization, categorized, conform, verbOf, setCategorization } from '../categorize';
+import {
+  Categorization,
+  categorized,
+  conform,
+  operationName,
+  verbOf,
+  setCategorization,
+} from '../categorize';
 import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asArray, asString, isObject, JsonObject } from '../values';
@@ -20,7 +27,7 @@ export function teamsCategorization(operation: string): Categorization {
 }
 
 export function applyTeams(record: JsonObject, event: EcsEvent): void {
-  const c = teamsCategorization(event.event.action ?? '');
+  const c = teamsCategorization(operationName(event.event.action));
   setCategorization(event, c);
   const team = asString(record.TeamName);
   const teamId = asString(record.TeamGuid);

@@ -143,6 +143,7 @@ var optionalSettingNames = [
   'SECRET_EXPIRY_THRESHOLDS_DAYS'
   'GRAPH_EXPIRY_CHECK'
   'ALERT_WEBHOOK_URL'
+  'DATA_STREAM_NAMESPACE'
 ]
 var chosenOptionalSettingItems = filter(items(optionalAppSettings), setting => contains(optionalSettingNames, setting.key))
 var chosenOptionalSettings = toObject(chosenOptionalSettingItems, setting => setting.key, setting => string(setting.value))

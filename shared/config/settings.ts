@@ -85,6 +85,8 @@ export interface AppConfig {
   maintenance: { schedule: string; backfillLookbackHours: number };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
+  /** What every event carries about where it belongs downstream. */
+  events: { dataStreamNamespace: string };
 }
 
 /** Every setting name, so the deployment check can compare code and infra/ name for name. */
@@ -127,6 +129,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
+  DATA_STREAM_NAMESPACE:
+    'data_stream.namespace of every event (logs-o365.audit-<namespace> in Elastic; default "default").',
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -298,10 +302,28 @@ export function loadConfig(env: Env): AppConfig {
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     alerts: { webhookUrl: r.url('ALERT_WEBHOOK_URL', r.raw('ALERT_WEBHOOK_URL'), { httpsOnly: false }) },
+    events: { dataStreamNamespace: readNamespace(r) },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/**
+ * Elastic names a data stream `<type>-<dataset>-<namespace>`, so the namespace must be a valid part
+ * of an index name: lower case, at most 100 characters, no backslash, / * ? " < > | , # : or space, and no
+ * "-" (which separates the parts).
+ */
+function readNamespace(r: Reader): string {
+  const value = r.raw('DATA_STREAM_NAMESPACE') ?? 'default';
+  if (!/^[^A-Z\\/*?"<>|,#:\s-]{1,100}$/.test(value) || value === '.' || value === '..') {
+    r.fail(
+      'DATA_STREAM_NAMESPACE',
+      `must be 1-100 lower-case characters without - \\ / * ? " < > | , # : or spaces, got "${value}"`,
+    );
+    return 'default';
+  }
+  return value;
 }
 
 interface TenantDefaults {

@@ -8,6 +8,7 @@
  * of them there, and most prebuilt Microsoft 365 detections start with `event.category:web`.
  */
 import type { EcsEvent, EventCategory, EventKind, EventType } from './ecsEvent';
+import { memoize } from './memo';
 
 export interface Categorization {
   kind: EventKind;
@@ -51,25 +52,21 @@ const VERBS: readonly [RegExp, Verb][] = [
   [/access|download|view|preview|read|open|search|^get-|sync|login|logon|used/i, 'access'],
 ];
 
-// Operation names repeat endlessly in a feed, and the verb patterns are the costliest regexes per
-// record: remember the answer. Bounded, because the names come from the network.
-const verbCache = new Map<string, Verb>();
-const VERB_CACHE_LIMIT = 4096;
+const verbOfName = memoize((operation): Verb => {
+  for (const [pattern, verb] of VERBS) if (pattern.test(operation)) return verb;
+  return 'info';
+});
 
 export function verbOf(operation: string): Verb {
-  if (operation.length > MAX_OPERATION_CHARS) return 'info';
-  const known = verbCache.get(operation);
-  if (known !== undefined) return known;
-  let found: Verb = 'info';
-  for (const [pattern, verb] of VERBS) {
-    if (pattern.test(operation)) {
-      found = verb;
-      break;
-    }
-  }
-  if (verbCache.size >= VERB_CACHE_LIMIT) verbCache.clear();
-  verbCache.set(operation, found);
-  return found;
+  return operation.length > MAX_OPERATION_CHARS ? 'info' : verbOfName(operation);
+}
+
+/** A workload's categorization of operation names, remembered per name (see memo.ts). */
+export function byOperationName(
+  classify: (operation: string) => Categorization,
+): (name: string) => Categorization {
+  const remembered = memoize(classify, 4096, MAX_OPERATION_CHARS);
+  return (name) => remembered(operationName(name));
 }
 
 /**
@@ -94,6 +91,7 @@ export function categorized(category: EventCategory, ...type: EventType[]): Cate
 export function setCategorization(event: EcsEvent, c: Categorization): void {
   const conformed = conform(c);
   event.event.kind = conformed.kind;
+  // conform made new arrays: a categorization remembered per operation name is never shared.
   event.event.category = conformed.category;
   event.event.type = conformed.type;
 }

@@ -20,7 +20,8 @@ import { ClientAddress, parseClientAddress } from './ip';
 import { recordOutcome } from './outcome';
 import { recordTypeName } from './recordTypes';
 import { parseUtcTimestamp } from './time';
-import { asString, isEmailAddress, isObject, JsonObject, splitAtDomain } from './values';
+import { memoize } from './memo';
+import { asString, isEmailDomain, isObject, JsonObject, splitAtDomain } from './values';
 
 export interface NormalizeContext {
   /** The tenant the blob was fetched for; used when a record has no OrganizationId. */
@@ -49,28 +50,34 @@ export function isSid(value: string): boolean {
   return value.length <= 256 && SID.test(value);
 }
 
+type Identity = Readonly<Pick<EcsUserFields, 'name' | 'domain' | 'email'>>;
+
+/** What an identifier says about a user; remembered per identifier, since users repeat endlessly. */
+const identityOf = memoize((value): Identity => {
+  const parts = splitAtDomain(value);
+  if (parts) {
+    return isEmailDomain(parts.domain)
+      ? { email: value, name: parts.name, domain: parts.domain }
+      : { name: parts.name, domain: parts.domain };
+  }
+  const slash = value.indexOf('\\');
+  if (slash > 0 && slash < value.length - 1)
+    return { name: value.slice(slash + 1), domain: value.slice(0, slash) };
+  return isSid(value) || isGuid(value) ? {} : { name: value };
+});
+
 /**
  * A user from an identifier: `name@domain` gives name and domain (and email when it is an
- * address); `DOMAIN\user` gives name and domain; SIDs and GUIDs stay ids only, since they are not
+ * address); `DOMAIN\\user` gives name and domain; SIDs and GUIDs stay ids only, since they are not
  * names a person searches for.
  */
 export function userFields(value: string, id?: string): EcsUserFields {
+  const identity = identityOf(value);
   const user: EcsUserFields = {};
   if (id !== undefined) user.id = id;
-  const parts = splitAtDomain(value);
-  if (parts) {
-    if (isEmailAddress(value)) user.email = value;
-    user.name = parts.name;
-    user.domain = parts.domain;
-    return user;
-  }
-  const slash = value.indexOf('\\');
-  if (slash > 0 && slash < value.length - 1) {
-    user.name = value.slice(slash + 1);
-    user.domain = value.slice(0, slash);
-  } else if (!isSid(value) && !isGuid(value)) {
-    user.name = value;
-  }
+  if (identity.email !== undefined) user.email = identity.email;
+  if (identity.name !== undefined) user.name = identity.name;
+  if (identity.domain !== undefined) user.domain = identity.domain;
   return user;
 }
 

@@ -62,7 +62,8 @@ export function serializeEvent(event: EcsEvent): string {
   } finally {
     o365.audit = audit;
   }
-  const at = text.indexOf(QUOTED_MARKER);
+  // o365 is the event's last field, so the marker is found fastest from the end.
+  const at = text.lastIndexOf(QUOTED_MARKER);
   // Only if the event changed under us; serialize plainly rather than guess.
   if (at < 0) return stringify(event);
   return text.slice(0, at) + originalText + text.slice(at + QUOTED_MARKER.length);

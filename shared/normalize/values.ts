@@ -118,10 +118,13 @@ export function splitAtDomain(value: string): { name: string; domain: string } |
   return { name: value.slice(0, at), domain: value.slice(at + 1) };
 }
 
+/** A domain mail can be sent to (`contoso.com`), not just a name after an "@" (`sharepoint`). */
+export function isEmailDomain(domain: string): boolean {
+  return domain.indexOf('.') > 0 && !domain.endsWith('.') && !domain.includes('..');
+}
+
 /** `name@domain.tld`: an address mail can be sent to, not just a name with an "@". */
 export function isEmailAddress(value: string): boolean {
   const parts = splitAtDomain(value);
-  if (parts === undefined) return false;
-  const domain = parts.domain;
-  return domain.indexOf('.') > 0 && !domain.endsWith('.') && !domain.includes('..');
+  return parts !== undefined && isEmailDomain(parts.domain);
 }

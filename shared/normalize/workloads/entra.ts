@@ -4,6 +4,7 @@
  * category comes from the object named in them.
  */
 import {
+  byOperationName,
   Categorization,
   categorized,
   conform,
@@ -71,7 +72,7 @@ function modifiedValue(record: JsonObject, name: string): string | undefined {
   return undefined;
 }
 
-export function directoryCategorization(operation: string): Categorization {
+export const directoryCategorization = byOperationName((operation: string): Categorization => {
   const op = operation.toLowerCase();
   const verb = verbOf(op);
   const iamVerb: EventType = verb === 'access' ? 'info' : verb;
@@ -85,7 +86,7 @@ export function directoryCategorization(operation: string): Categorization {
   if (/\buser\b|password|account/.test(op)) return categorized('iam', 'user', iamVerb);
   if (/\bgroup\b/.test(op)) return categorized('iam', 'group', iamVerb);
   return conform({ kind: 'event', category: ['configuration'], type: [verb] });
-}
+});
 
 export function applyEntra(record: JsonObject, event: EcsEvent, recordType: number | undefined): void {
   const operation = operationName(event.event.action);

@@ -3,6 +3,7 @@
  * admin cmdlets (ExchangeAdmin 1; Security & Compliance cmdlets 18 share the shape).
  */
 import {
+  byOperationName,
   Categorization,
   categorized,
   conform,
@@ -34,7 +35,7 @@ const CMDLET_VERBS: Readonly<Record<string, Verb>> = {
   export: 'access',
 };
 
-export function cmdletCategorization(cmdlet: string): Categorization {
+export const cmdletCategorization = byOperationName((cmdlet: string): Categorization => {
   const dash = cmdlet.indexOf('-');
   const verbText = dash > 0 ? cmdlet.slice(0, dash).toLowerCase() : '';
   const noun = dash > 0 ? cmdlet.slice(dash + 1) : cmdlet;
@@ -48,7 +49,7 @@ export function cmdletCategorization(cmdlet: string): Categorization {
     return categorized('iam', 'admin', verb === 'access' ? 'info' : verb);
   }
   return conform({ kind: 'event', category: ['configuration'], type: [verb] });
-}
+});
 
 /** "report.pdf (4446b)" as its name and size, read by index (a pattern backtracks on long blank runs). */
 function attachmentOf(part: string): { name: string; size?: number } {
@@ -182,7 +183,7 @@ function applyMailbox(record: JsonObject, event: EcsEvent): void {
 }
 
 function applyAdmin(record: JsonObject, event: EcsEvent): void {
-  const c = cmdletCategorization(operationName(event.event.action));
+  const c = cmdletCategorization(event.event.action ?? '');
   setCategorization(event, c);
   const parameters = event.o365.audit.Parameters;
   const identity = isObject(parameters) ? parameters.Identity : undefined;

@@ -3,10 +3,10 @@
  * For file operations `SiteUrl + SourceRelativeUrl + SourceFileName` is the `ObjectId` URL.
  */
 import {
+  byOperationName,
   Categorization,
   categorized,
   conform,
-  operationName,
   verbOf,
   setCategorization,
 } from '../categorize';
@@ -36,8 +36,7 @@ function isAdminChange(operation: string): boolean {
   );
 }
 
-export function sharePointCategorization(name: string): Categorization {
-  const operation = operationName(name);
+export const sharePointCategorization = byOperationName((operation: string): Categorization => {
   const verb = verbOf(operation);
   if (/^(file|folder)/i.test(operation)) return conform({ kind: 'event', category: ['file'], type: [verb] });
   // Sharing and links change who can reach a file; using a link is an access.
@@ -52,7 +51,7 @@ export function sharePointCategorization(name: string): Categorization {
     return conform({ kind: 'event', category: ['configuration'], type: [verb] });
   }
   return categorized('web', 'info');
-}
+});
 
 function extensionOf(name: string): string | undefined {
   const dot = name.lastIndexOf('.');

@@ -3,10 +3,10 @@
  * meetings stay generic activity.
  */
 import {
+  byOperationName,
   Categorization,
   categorized,
   conform,
-  operationName,
   verbOf,
   setCategorization,
 } from '../categorize';
@@ -14,7 +14,7 @@ import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asArray, asString, isObject, JsonObject } from '../values';
 
-export function teamsCategorization(operation: string): Categorization {
+export const teamsCategorization = byOperationName((operation: string): Categorization => {
   const op = operation.toLowerCase();
   if (op === 'teamssessionstarted') return categorized('authentication', 'start');
   if (op === 'teamcreated') return categorized('iam', 'group', 'creation');
@@ -24,10 +24,10 @@ export function teamsCategorization(operation: string): Categorization {
     return conform({ kind: 'event', category: ['configuration'], type: [verbOf(op)] });
   }
   return categorized('web', 'info');
-}
+});
 
 export function applyTeams(record: JsonObject, event: EcsEvent): void {
-  const c = teamsCategorization(operationName(event.event.action));
+  const c = teamsCategorization(event.event.action ?? '');
   setCategorization(event, c);
   const team = asString(record.TeamName);
   const teamId = asString(record.TeamGuid);

@@ -47,7 +47,11 @@ function stringify(event: EcsEvent): string {
 
 /** The text of `o365.audit` made from the record's own text, when it has one to make it from. */
 function auditText(audit: unknown): string | undefined {
-  return rawJsonTextOf(audit) ?? reshapedAuditText(audit);
+  try {
+    return rawJsonTextOf(audit) ?? reshapedAuditText(audit);
+  } catch (error) {
+    throw new UnserializableEventError((error as Error).message);
+  }
 }
 
 export function serializeEvent(event: EcsEvent): string {

@@ -30,7 +30,8 @@ export function isIPv4(text: string): boolean {
       i++;
     }
     const digits = i - start;
-    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return false;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48))
+      return false;
     parts++;
     if (parts < 4) {
       if (text.charCodeAt(i) !== 46) return false;

@@ -68,7 +68,7 @@ const identityOf = memoize((value): Identity => {
 
 /**
  * A user from an identifier: `name@domain` gives name and domain (and email when it is an
- * address); `DOMAIN\\user` gives name and domain; SIDs and GUIDs stay ids only, since they are not
+ * address); `DOMAIN\user` gives name and domain; SIDs and GUIDs stay ids only, since they are not
  * names a person searches for.
  */
 export function userFields(value: string, id?: string): EcsUserFields {
@@ -108,16 +108,16 @@ export function mergeUser(target: EcsUserFields, extra: EcsUserFields): void {
  * them (DLP, system processes on a mailbox, alerts): their name, domain and email replace the ones
  * read from UserId. `user.id` stays the record's UserId, which `o365.audit.UserId` also keeps.
  */
-export function setActor(event: EcsEvent, value: string | undefined): boolean {
-  if (value === undefined) return false;
+export function setActor(event: EcsEvent, value: string | undefined): void {
+  if (value === undefined) return;
   const fields = userFields(value);
-  if (fields.name === undefined || fields.domain === undefined) return false;
+  if (fields.name === undefined || fields.domain === undefined) return;
   const user = (event.user ??= {});
   user.name = fields.name;
   user.domain = fields.domain;
-  user.email = fields.email;
+  if (fields.email === undefined) delete user.email;
+  else user.email = fields.email;
   addRelatedUser(event, value);
-  return true;
 }
 
 export function setTargetUser(event: EcsEvent, value: string | undefined): void {

@@ -61,6 +61,7 @@ export function defineReceiverFunctions(
     deferralBaseSeconds: options.deferralBaseSeconds,
     now: options.now,
     onBlobDone: options.onBlobDone,
+    normalizeContext: services.normalizeContext,
   });
   return [webhook, fetchContent];
 }

@@ -9,6 +9,7 @@ import type { TenantConfig } from '../shared/config/settings';
 import { ContentMessage, InvalidContentMessageError, parseContentMessage } from '../shared/contentMessage';
 import type { Logger } from '../shared/log';
 import { loggerFromContext } from '../shared/log';
+import type { NormalizeContext } from '../shared/normalize';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { normalizeBlobRecords, BlobNormalizationStats } from '../shared/pipeline/normalizeBlob';
 import type { EventSink } from '../shared/sinks/sink';
@@ -54,6 +55,11 @@ export interface FetchContentDependencies {
   /** Jitter source in [0, 1) for deferral delays. */
   random?: () => number;
   onBlobDone?(outcome: BlobOutcome): void;
+  /** What the normalizer is told beyond the blob (data stream namespace, DLP type names); never throws. */
+  normalizeContext?(
+    tenant: TenantConfig,
+    contentType: ContentMessage['contentType'],
+  ): Promise<NormalizeContext>;
 }
 
 export type BlobOutcome =
@@ -142,6 +148,7 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       }
       const records = deps.streamContent(tenant, message.contentUri);
       const normalized = normalizeBlobRecords(records, {
+        ...(await deps.normalizeContext?.(tenant, message.contentType)),
         tenantId: tenant.tenantId,
         tenantName: tenant.displayName,
         contentType: message.contentType,

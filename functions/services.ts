@@ -7,8 +7,11 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { createAlerter } from '../shared/alerts/alerter';
 import type { Alert } from '../shared/alerts/model';
 import type { AppConfig, TenantConfig } from '../shared/config/settings';
+import type { ContentType } from '../shared/contentTypes';
 import type { Logger } from '../shared/log';
 import { ManagementActivityClient, contentUriProblem } from '../shared/managementApi';
+import { DlpSensitiveTypeCache } from '../shared/managementApi/dlpSensitiveTypeCache';
+import type { NormalizeContext } from '../shared/normalize';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { ContentQueue } from '../shared/queue/contentQueue';
 import { TableExpiryStateStore } from '../shared/secrets/expiryStateStore';
@@ -57,6 +60,8 @@ export interface ReceiverServices {
   credentialFor(tenant: TenantConfig): TokenCredential;
   clientFor(tenant: TenantConfig): ManagementActivityClient;
   checkContentUri: ContentUriCheck;
+  /** The normalizer's settings for a blob: the data stream namespace, and DLP type names for DLP.All. */
+  normalizeContext(tenant: TenantConfig, contentType: ContentType): Promise<NormalizeContext>;
   raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
   /** Creates the queues, tables and container if missing; cached after the first success. */
   ensureStorage(): Promise<void>;
@@ -142,6 +147,24 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     return problem ? problem.detail : undefined;
   };
 
+  const sensitiveTypes = new DlpSensitiveTypeCache(
+    async (tenantId) => {
+      const tenant = tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
+      return clientFor(tenant).listDlpSensitiveTypes();
+    },
+    { logger: options.logger },
+  );
+  const normalizeContext = async (
+    tenant: TenantConfig,
+    contentType: ContentType,
+  ): Promise<NormalizeContext> => ({
+    dataStreamNamespace: config.dataStreamNamespace,
+    // Only DLP records name sensitive information types, and they all come in DLP.All.
+    sensitiveTypeName:
+      contentType === 'DLP.All' ? await sensitiveTypes.lookupFor(tenant.tenantId) : undefined,
+  });
+
   let ready: Promise<void> | undefined;
   const ensureStorage = (): Promise<void> => {
     ready ??= Promise.all([
@@ -176,6 +199,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     credentialFor,
     clientFor,
     checkContentUri,
+    normalizeContext,
     raiseAlert,
     ensureStorage,
   };

@@ -60,6 +60,7 @@ const METHOD_NAMES: Record<FaultTarget['operation'], string> = {
   content: 'ListContent',
   notifications: 'ListNotifications',
   fetch: 'GetBlob',
+  sensitiveTypes: 'ListDlpSensitiveTypes',
   graph: 'Graph',
 };
 

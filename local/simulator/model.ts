@@ -120,7 +120,16 @@ export type FaultKind =
   | 'wrong-shape';
 
 export type FaultOperation =
-  'token' | 'start' | 'stop' | 'list' | 'content' | 'notifications' | 'fetch' | 'graph' | 'any';
+  | 'token'
+  | 'start'
+  | 'stop'
+  | 'list'
+  | 'content'
+  | 'notifications'
+  | 'fetch'
+  | 'sensitiveTypes'
+  | 'graph'
+  | 'any';
 
 export interface FaultRule {
   operation: FaultOperation;

@@ -197,7 +197,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional https incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
-  DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
+  DATA_STREAM_NAMESPACE:
+    'data_stream.namespace of every event (logs-o365.audit-<namespace> in Elastic; default "default").',
   ...SINK_SETTINGS,
   ...AZURE_SINK_SETTINGS,
 } as const;

@@ -21,6 +21,8 @@ import {
   AvailableContent,
   availableContentListSchema,
   describeIssues,
+  DlpSensitiveType,
+  dlpSensitiveTypeListSchema,
   NotificationRecord,
   notificationListSchema,
   Subscription,
@@ -246,6 +248,23 @@ export class ManagementActivityClient {
         options,
       ),
     );
+  }
+
+  /**
+   * The tenant's DLP sensitive information types, `{id, name}`: DLP records name the types they
+   * matched by GUID only. Names come in the API's default language (en-US).
+   */
+  async listDlpSensitiveTypes(options: OperationOptions = {}): Promise<DlpSensitiveType[]> {
+    const { value } = await this.transport.send(
+      {
+        operation: 'listDlpSensitiveTypes',
+        method: 'GET',
+        url: this.url('resources/dlpSensitiveTypes', {}),
+        abortSignal: options.abortSignal,
+      },
+      (response) => readJson(response, dlpSensitiveTypeListSchema, 'listDlpSensitiveTypes'),
+    );
+    return value;
   }
 
   /** The records of one content blob. The contentUri is checked before any token is requested. */

@@ -15,6 +15,8 @@ import { TableExpiryStateStore } from '../shared/secrets/expiryStateStore';
 import { SecretExpiryWatch } from '../shared/secrets/expiryWatch';
 import { RotatingClientSecretCredential } from '../shared/secrets/rotatingCredential';
 import { ClientSecretProvider, createSecretProvider } from '../shared/secrets/secretProvider';
+import { AppendBlobRecordIdLog } from '../shared/dedupe/appendBlobRecordIdLog';
+import { RecordDedupe } from '../shared/dedupe/recordDedupe';
 import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
 import type { EventSink } from '../shared/sinks/sink';
 import { CheckpointStore } from '../shared/state/checkpoints';
@@ -43,6 +45,9 @@ export interface ReceiverServices {
   checkpoints: CheckpointStore;
   state: StateStore;
   sink: EventSink;
+  /** Cross-blob record de-duplication, over the record-Id logs in `recordIdLog`. */
+  recordDedupe: RecordDedupe;
+  recordIdLog: AppendBlobRecordIdLog;
   secrets: ClientSecretProvider;
   expiryWatch: SecretExpiryWatch;
   tenant(tenantId: string): TenantConfig | undefined;
@@ -50,9 +55,23 @@ export interface ReceiverServices {
   clientFor(tenant: TenantConfig): ManagementActivityClient;
   checkContentUri: ContentUriCheck;
   raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
-  /** Creates the queues, tables and container if missing; cached after the first success. */
+  /** Creates the queues, tables and containers if missing; cached after the first success. */
   ensureStorage(): Promise<void>;
+  /** Creates the content queue only: all the webhook needs, so a Table or Blob outage cannot fail it. */
+  ensureQueue(): Promise<void>;
 }
+
+/**
+ * The contentUri check the webhook and the fetch function both apply: the tenant's own API host and
+ * tenant path, nothing else (the guard that also runs before any token is sent).
+ */
+export const checkContentUri: ContentUriCheck = (uri, tenant) => {
+  const problem = contentUriProblem(uri, {
+    tenantId: tenant.tenantId,
+    apiBaseUrl: tenant.endpoints.apiBaseUrl,
+  });
+  return problem ? problem.detail : undefined;
+};
 
 export function createServices(config: AppConfig, options: ServiceOptions): ReceiverServices {
   const azureCredential =
@@ -67,6 +86,12 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     ? undefined
     : new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
   const sink: EventSink = options.sink ?? (blobSink as BlobNdjsonSink);
+  const recordIdLog = new AppendBlobRecordIdLog(storage.blobService, config.names.dedupeContainer);
+  const recordDedupe = new RecordDedupe(recordIdLog, {
+    // A reservation of a blob that can never be written must not hold its records back.
+    isLost: async (tenantId, owner) => (await ledger.statusByKey(tenantId, owner)) === 'lost',
+    logger: options.logger,
+  });
   const secrets = createSecretProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
@@ -110,14 +135,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     }
     return c;
   };
-  const checkContentUri: ContentUriCheck = (uri, tenant) => {
-    const problem = contentUriProblem(uri, {
-      tenantId: tenant.tenantId,
-      apiBaseUrl: tenant.endpoints.apiBaseUrl,
-    });
-    return problem ? problem.detail : undefined;
-  };
-
   let ready: Promise<void> | undefined;
   const ensureStorage = (): Promise<void> => {
     ready ??= Promise.all([
@@ -126,6 +143,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       checkpoints.ensureExists(),
       state.ensureExists(),
       blobSink?.ensureExists(),
+      recordIdLog.ensureExists(),
     ]).then(
       () => undefined,
       (e: unknown) => {
@@ -145,6 +163,8 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     checkpoints,
     state,
     sink,
+    recordDedupe,
+    recordIdLog,
     secrets,
     expiryWatch,
     tenant: (id) => tenants.get(id.toLowerCase()),
@@ -153,5 +173,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     checkContentUri,
     raiseAlert,
     ensureStorage,
+    ensureQueue: () => queue.ensureExists(),
   };
 }

@@ -108,8 +108,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 
 var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
-// Names the code reads through CONTENT_QUEUE_NAME, LEDGER_TABLE_NAME, STATE_TABLE_NAME and
-// EVENTS_CONTAINER_NAME: created here and handed to the app under the same names.
+// Names the code reads through CONTENT_QUEUE_NAME, LEDGER_TABLE_NAME, STATE_TABLE_NAME,
+// EVENTS_CONTAINER_NAME and DEDUPE_CONTAINER_NAME: created here and handed to the app under the same names.
 var storageNames = {
   contentQueue: 'o365-content'
   // The Functions host moves a message here after maxDequeueCount (host.json) failed tries.
@@ -117,6 +117,8 @@ var storageNames = {
   ledgerTable: 'o365ledger'
   stateTable: 'o365state'
   eventsContainer: 'o365-events'
+  // Record-Id logs that keep a record Microsoft repeats across blobs from being written twice.
+  dedupeContainer: 'o365-dedupe'
   deploymentContainer: 'app-package-${resourceToken}'
 }
 var clientSecretName = 'o365-client-secret'
@@ -194,6 +196,7 @@ module storage 'app/storage.bicep' = {
     ]
     containerNames: [
       storageNames.eventsContainer
+      storageNames.dedupeContainer
       storageNames.deploymentContainer
     ]
   }
@@ -248,6 +251,7 @@ module functionApp 'app/function.bicep' = {
     ledgerTableName: storageNames.ledgerTable
     stateTableName: storageNames.stateTable
     eventsContainerName: storageNames.eventsContainer
+    dedupeContainerName: storageNames.dedupeContainer
     appInsightsConnectionString: appInsights.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
     clientSecretName: clientSecretName

@@ -21,6 +21,7 @@ param contentQueueName string
 param ledgerTableName string
 param stateTableName string
 param eventsContainerName string
+param dedupeContainerName string
 
 param appInsightsConnectionString string
 param keyVaultUri string
@@ -108,6 +109,7 @@ var appSettings = {
   LEDGER_TABLE_NAME: ledgerTableName
   STATE_TABLE_NAME: stateTableName
   EVENTS_CONTAINER_NAME: eventsContainerName
+  DEDUPE_CONTAINER_NAME: dedupeContainerName
 
   KEY_VAULT_URL: keyVaultUri
 

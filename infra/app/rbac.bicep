@@ -20,7 +20,7 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
-// Blob: host leases, timer state, the deployment package and the events sink.
+// Blob: host leases, timer state, the deployment package, the events sink and the record-Id logs.
 // Queue: the content queue and its poison queue. Table: ledger and checkpoints.
 var storageRoles = [
   roles.storageBlobDataOwner

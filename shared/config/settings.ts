@@ -64,6 +64,8 @@ export interface StorageNames {
   ledgerTable: string;
   stateTable: string;
   eventsContainer: string;
+  /** Blob container of the record-Id logs that keep one record from being written twice. */
+  dedupeContainer: string;
 }
 
 export interface AppConfig {
@@ -116,6 +118,8 @@ export const SETTINGS = {
   LEDGER_TABLE_NAME: 'Table of content blobs already processed (default o365ledger).',
   STATE_TABLE_NAME: 'Table of checkpoints and alert state (default o365state).',
   EVENTS_CONTAINER_NAME: 'Blob container the NDJSON sink writes to (default o365-events).',
+  DEDUPE_CONTAINER_NAME:
+    'Blob container of the record-Id logs that suppress records repeated across blobs (default o365-dedupe).',
   KEY_VAULT_URL: 'Key Vault holding the client secrets, e.g. https://kv-x.vault.azure.net.',
   SECRET_CACHE_SECONDS: 'How long a secret read from Key Vault is reused (default 300).',
   AZURE_CLIENT_ID: 'Client id of the user-assigned managed identity.',
@@ -285,6 +289,7 @@ export function loadConfig(env: Env): AppConfig {
       ledgerTable: r.storageName('LEDGER_TABLE_NAME', 'o365ledger', 'table'),
       stateTable: r.storageName('STATE_TABLE_NAME', 'o365state', 'table'),
       eventsContainer: r.storageName('EVENTS_CONTAINER_NAME', 'o365-events', 'container'),
+      dedupeContainer: r.storageName('DEDUPE_CONTAINER_NAME', 'o365-dedupe', 'container'),
     },
     keyVault: { url: keyVaultUrl, secretCacheSeconds: r.integer('SECRET_CACHE_SECONDS', 300, 0, 86400) },
     managedIdentityClientId: r.guid('AZURE_CLIENT_ID', r.raw('AZURE_CLIENT_ID')),

@@ -18,6 +18,8 @@ import { KeeperState, SubscriptionApi, SubscriptionKeeper, SubscriptionOutcome }
 /** The parts of ReceiverServices a maintenance pass uses. */
 export interface MaintenanceServices extends Omit<BackfillStores, 'raiseAlert' | 'state' | 'ledger'> {
   ledger: BackfillStores['ledger'] & { pruneFinishedBefore(cutoff: Date): Promise<number> };
+  /** The record-Id logs of the cross-blob de-duplication; pruned with the ledger. */
+  recordIdLog?: { pruneNotModifiedSince(cutoff: Date): Promise<number> };
   config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook' | 'maintenance'>;
   state: KeeperState;
   clientFor(tenant: TenantConfig): SubscriptionApi & ContentLister;
@@ -33,6 +35,8 @@ export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry' | 'l
 
 /** Ledger entries are kept a day longer than Microsoft keeps content, then deleted. */
 export const LEDGER_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+/** A record repeated within this time of its last sighting is suppressed; older record-Id logs go. */
+export const RECORD_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface MaintenanceOptions {
   now?: Date;
@@ -62,6 +66,8 @@ export interface MaintenanceReport {
   failures: number;
   /** Ledger entries deleted because their content is past Microsoft's retention. */
   ledgerPruned?: number;
+  /** Record-Id logs deleted because nothing was added to them within the de-duplication window. */
+  recordLogsPruned?: number;
 }
 
 export const SECRET_REPORT_SCOPE = 'secretExpiryReport';
@@ -184,6 +190,18 @@ export async function runMaintenance(
       logger.warn('could not prune old ledger entries; will try again next run', {
         reason: describeError(error),
       });
+    }
+    if (services.recordIdLog) {
+      try {
+        report.recordLogsPruned = await services.recordIdLog.pruneNotModifiedSince(
+          new Date(now.getTime() - RECORD_DEDUPE_WINDOW_MS),
+        );
+      } catch (error) {
+        report.failures += 1;
+        logger.warn('could not prune old record-Id logs; will try again next run', {
+          reason: describeError(error),
+        });
+      }
     }
   }
   // A refused token starts an expiry check of its own (AADSTS7000222 → critical alert): let it finish.

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       ledgerTable: 'o365ledger',
       stateTable: 'o365state',
       eventsContainer: 'o365-events',
+      dedupeContainer: 'o365-dedupe',
     });
     expect(c.secretExpiry.thresholdsDays).toEqual([30, 14, 7, 1]);
   });

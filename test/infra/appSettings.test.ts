@@ -120,6 +120,7 @@ describe('app settings in infra/ against the settings the code reads', () => {
       LEDGER_TABLE_NAME: 'o365ledger',
       STATE_TABLE_NAME: 'o365state',
       EVENTS_CONTAINER_NAME: 'o365-events',
+      DEDUPE_CONTAINER_NAME: 'o365-dedupe',
       KEY_VAULT_URL: 'https://kv-x.vault.azure.net/',
       O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
       O365_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
@@ -158,5 +159,6 @@ describe('app settings in infra/ against the settings the code reads', () => {
     expect(names.ledgerTable).toBe(`'${defaults.ledgerTable}'`);
     expect(names.stateTable).toBe(`'${defaults.stateTable}'`);
     expect(names.eventsContainer).toBe(`'${defaults.eventsContainer}'`);
+    expect(names.dedupeContainer).toBe(`'${defaults.dedupeContainer}'`);
   });
 });

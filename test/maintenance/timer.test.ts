@@ -183,6 +183,7 @@ describe('filling gaps', () => {
             queueName: fetchServices.queue.queueName,
             tenants: fetchServices.config.tenants,
             ledger: fetchServices.ledger,
+            claimLeaseSeconds: 60,
             sink,
             streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
             checkContentUri: fetchServices.checkContentUri,
@@ -204,7 +205,7 @@ describe('filling gaps', () => {
       } finally {
         await host.stop();
       }
-      // Copies fetched at the same moment may both write; the sink replaces per blob, so events land once.
+      // Copies of one blob wait for its claim; the sink keeps one write per blob, so events land once.
       expect(sink.blobs.size).toBe(3);
       const ids = sink.allEvents().map((e) => (e as { event: { id: string } }).event.id);
       expect(ids).toHaveLength(12);

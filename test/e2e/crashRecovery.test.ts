@@ -23,7 +23,7 @@ import { sinkPathFor } from '../../shared/sinks/blobNdjsonSink';
 import { ContentLedger } from '../../shared/state/contentLedger';
 import { createStorageClients } from '../../shared/storage/clients';
 import type { ReceiverChildReport, ReceiverChildSpec } from './receiverChild';
-import { countsOf, eventIdsOf, sinkLines } from './sinkContents';
+import { countsOf, eventIdsOf, quickQueues, sinkLines } from './support';
 
 const names = loadConfig({
   O365_TENANT_ID: TENANT,
@@ -104,13 +104,7 @@ it('writes every record exactly once after a worker is killed mid-blob and every
     },
     connectionString: azurite!.connectionString,
     options: {
-      hostJson: {
-        batchSize: 16,
-        maxDequeueCount: 3,
-        visibilityTimeout: '00:00:01',
-        maxPollingInterval: '00:00:00.250',
-        messageEncoding: 'base64',
-      },
+      hostJson: quickQueues(3),
       // Short enough for a test to see the dead worker's claim and queue lease run out.
       claimLeaseSeconds: 6,
       queueLeaseSeconds: 4,

@@ -6,20 +6,14 @@
 import { generateRecords, type PublishedContent } from '../../local/simulator';
 import { AUTH_ID, startReceiverRig, TENANT, type ReceiverRig } from '../../local/receiverRig';
 import { buildHealthReport } from '../../shared/maintenance/healthReport';
-import { countsOf, eventIdsOf, sinkLines, type SinkLine } from './sinkContents';
+import { countsOf, eventIdsOf, quickQueues, sinkLines, type SinkLine } from './support';
 
 let rig: ReceiverRig;
 
 beforeAll(async () => {
   rig = await startReceiverRig({
     clientOptions: { maxAttempts: 2, retryDelay: { baseMs: 20, maxMs: 100 } },
-    hostJson: {
-      batchSize: 16,
-      maxDequeueCount: 5,
-      visibilityTimeout: '00:00:01',
-      maxPollingInterval: '00:00:00.250',
-      messageEncoding: 'base64',
-    },
+    hostJson: quickQueues(),
     deferralBaseSeconds: 1,
   });
 }, 30_000);

@@ -8,7 +8,7 @@
  */
 import { generateRecords } from '../../local/simulator';
 import { startReceiverRig, TENANT, type ReceiverRig } from '../../local/receiverRig';
-import { countsOf, eventIdsOf, sinkLines } from './sinkContents';
+import { countsOf, eventIdsOf, quickQueues, sinkLines } from './support';
 
 const OUTAGE_MS = 15_000;
 let rig: ReceiverRig;
@@ -18,13 +18,7 @@ beforeAll(async () => {
     // Tokens close to expiry are not reused, so every fetch asks the token endpoint.
     simulator: { tokenLifetimeSeconds: 300 },
     clientOptions: { maxAttempts: 1 },
-    hostJson: {
-      batchSize: 16,
-      maxDequeueCount: 2,
-      visibilityTimeout: '00:00:01',
-      maxPollingInterval: '00:00:00.250',
-      messageEncoding: 'base64',
-    },
+    hostJson: quickQueues(2),
     deferralBaseSeconds: 1,
   });
 }, 30_000);

@@ -1,5 +1,17 @@
-/** What the blob sink holds, read straight from the events container as a SIEM would. */
+/** Shared by the end-to-end tests: quick queue settings, and the sink read as a SIEM would read it. */
 import { BlobServiceClient } from '@azure/storage-blob';
+import type { HostJsonQueues } from '../../local/host';
+
+/** host.json queue settings that retry within a second, so failures play out in test time. */
+export function quickQueues(maxDequeueCount = 5): HostJsonQueues {
+  return {
+    batchSize: 16,
+    maxDequeueCount,
+    visibilityTimeout: '00:00:01',
+    maxPollingInterval: '00:00:00.250',
+    messageEncoding: 'base64',
+  };
+}
 
 export interface SinkLine {
   blob: string;

@@ -10,7 +10,10 @@ import type { Alert } from '../shared/alerts/model';
 import type { TenantConfig } from '../shared/config/settings';
 import { ContentMessage, InvalidContentMessageError, parseContentMessage } from '../shared/contentMessage';
 import type { RecordReserver } from '../shared/dedupe/recordDedupe';
-import { withoutRepeatedRecords } from '../shared/dedupe/withoutRepeatedRecords';
+import {
+  RecordReservedElsewhereError,
+  withoutRepeatedRecords,
+} from '../shared/dedupe/withoutRepeatedRecords';
 import type { Logger } from '../shared/log';
 import { loggerFromContext } from '../shared/log';
 import { TokenAcquisitionError } from '../shared/managementApi/errors';
@@ -103,11 +106,13 @@ function classificationOf(error: unknown): string | undefined {
  * Failures that pass by themselves are put off like API throttling, so an outage does not use up the
  * message's dequeue count: a token Entra or Key Vault could not issue for now (5xx, timeout,
  * unreachable), and storage throttling or unavailability (429/503/500) of the ledger, the sink or
- * the record-Id logs. Only what remains can reach the poison queue.
+ * the record-Id logs; and a write abandoned because another blob reserved one of its records first,
+ * which the next try gets right. Only what remains can reach the poison queue.
  */
 function failurePolicyOf(error: unknown): FailurePolicy {
   const byClass = POLICY_BY_CLASSIFICATION[classificationOf(error) ?? ''];
   if (byClass) return byClass;
+  if (error instanceof RecordReservedElsewhereError) return 'defer';
   if (error instanceof TokenAcquisitionError && error.transient) return 'defer';
   if (isTransientStorageFailure(error)) return 'defer';
   return 'retry';

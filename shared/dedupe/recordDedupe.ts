@@ -2,15 +2,19 @@
  * Cross-blob record de-duplication. Microsoft repeats records across content blobs (same `Id`,
  * different blobs); a record already written for the tenant is not written again.
  *
- * Each content blob reserves its records' Id hashes by appending one block to the log of their
- * tenant × content type × hour (the records' own hour: a repeat carries the same CreationTime, so
- * one log answers for it), then reads the log up to its block. A hash whose first block belongs to
- * another blob is suppressed; one whose first block is this blob's own is written, which is what makes
- * a retry of a half-written blob write all of its records. The reservation comes before the sink
- * write, so two blobs racing on one record cannot both write it.
+ * Each content blob reserves its records' Id hashes by appending blocks to the log of their
+ * tenant × content type × day (the records' own day: a repeat carries the same CreationTime, so one
+ * log answers for it; a day rather than an hour because a blob's records often straddle an hour
+ * but seldom a day, and each log touched costs a round trip), then reads the log up to its block.
+ * A hash whose first block belongs to another blob is that blob's record; one whose first block is
+ * this blob's own is written, which is what makes a retry of a half-written blob write all of its
+ * records. The sink commits only after the reservations are confirmed (withoutRepeatedRecords), so
+ * two blobs racing on one record cannot both write it.
  *
  * Logs are read incrementally and kept in memory per instance (bounded; least recently used first
- * out); the maintenance timer deletes logs untouched for 24 h, which is the suppression window.
+ * out); the blocks this instance appended itself are applied from memory, so with one instance the
+ * logs are never read back. The maintenance timer deletes logs untouched for 24 h, which is the
+ * suppression window.
  *
  * A reservation is honoured even if its blob has not finished writing yet (its worker is busy with
  * it, or will retry it). Only a blob the ledger records as `lost` gives its records up. A blob whose
@@ -35,8 +39,8 @@ export interface RecordIdLog {
 export interface RecordBucket {
   tenantId: string;
   contentType: ContentType;
-  /** `YYYY-MM-DDTHH` (UTC) of the records' time. */
-  hour: string;
+  /** `YYYY-MM-DD` (UTC) of the records' time. */
+  day: string;
 }
 
 export interface RecordReserver {
@@ -45,6 +49,10 @@ export interface RecordReserver {
    * another blob reserved it first (the record must not be written again).
    */
   reserve(bucket: RecordBucket, owner: string, hashes: readonly RecordHash[]): Promise<boolean[]>;
+  /** The blob that reserved the hash first, as far as this instance has read the log; no I/O. */
+  knownOwner(bucket: RecordBucket, hash: RecordHash): string | undefined;
+  /** True when the blob with this ledger key can never be written, so its reservations lapse. */
+  isLost(tenantId: string, owner: string): Promise<boolean>;
 }
 
 export interface RecordDedupeOptions {
@@ -65,18 +73,22 @@ interface CachedLog {
   owners: string[];
   ownerIndex: Map<string, number>;
   lastUsed: number;
+  /** Blocks this instance appended and has not applied yet, by the offset they start at. */
+  ownBlocks: Map<number, Buffer>;
+  /** Reservations waiting for the log to be read up to their block's end. */
+  waiters: { end: number; resolve(): void; reject(error: unknown): void }[];
+  reading: boolean;
 }
 
 const DEFAULT_MAX_CACHED_HASHES = 2_000_000;
 const DEFAULT_CACHE_IDLE_MS = 60 * 60 * 1000;
 
 export function recordLogName(bucket: RecordBucket): string {
-  return `${encodeURIComponent(bucket.tenantId)}/${encodeURIComponent(bucket.contentType)}/${bucket.hour}.ids`;
+  return `${encodeURIComponent(bucket.tenantId)}/${encodeURIComponent(bucket.contentType)}/${bucket.day}.ids`;
 }
 
 export class RecordDedupe implements RecordReserver {
   private readonly cache = new Map<string, CachedLog>();
-  private readonly queues = new Map<string, Promise<unknown>>();
   private readonly maxCachedHashes: number;
   private readonly cacheIdleMs: number;
   private readonly clock: () => number;
@@ -110,10 +122,20 @@ export class RecordDedupe implements RecordReserver {
       }
       throw error;
     }
-    const taken = await this.serialized(name, () =>
-      this.takenByOthers(name, owner, hashes, at + block.length),
-    );
+    const known = this.cached(name);
+    if (at >= known.offset) known.ownBlocks.set(at, block);
+    const taken = await this.takenByOthers(name, owner, hashes, at + block.length);
     return this.withoutLostOwners(bucket.tenantId, taken);
+  }
+
+  knownOwner(bucket: RecordBucket, hash: RecordHash): string | undefined {
+    const log = this.cache.get(recordLogName(bucket));
+    const first = log?.table.get(hash.hi, hash.lo);
+    return first === undefined ? undefined : log!.owners[first];
+  }
+
+  isLost(tenantId: string, owner: string): Promise<boolean> {
+    return this.options.isLost ? this.options.isLost(tenantId, owner) : Promise.resolve(false);
   }
 
   /** Per hash, the other owner that reserved it first, or undefined when it is this owner's. */
@@ -123,23 +145,15 @@ export class RecordDedupe implements RecordReserver {
     hashes: readonly RecordHash[],
     end: number,
   ): Promise<(string | undefined)[]> {
-    let log: CachedLog | undefined = this.cached(name);
-    try {
-      await this.catchUp(name, log, end);
-    } catch (error) {
-      if (!(error instanceof RecordIdLogFormatError)) throw error;
-      log = undefined;
-    }
+    let log = await this.readUpTo(name, this.cached(name), end);
     // Our block is in the log before `end`; if the cache does not hold all of our hashes, or what
     // followed the cached part was not a block boundary, the log was replaced under the cache
     // (pruned and started again): read it afresh.
     if (!log || hashes.some((h) => log!.table.get(h.hi, h.lo) === undefined)) {
-      this.cache.delete(name);
-      log = this.cached(name);
-      try {
-        await this.catchUp(name, log, end);
-      } catch (error) {
-        if (!(error instanceof RecordIdLogFormatError)) throw error;
+      const fresh = this.fresh();
+      this.cache.set(name, fresh);
+      log = await this.readUpTo(name, fresh, end);
+      if (!log) {
         // Appends are whole, so this is a log damaged by hand. Holding every blob of the hour back
         // would lose more than a possible repeat costs.
         this.cache.delete(name);
@@ -147,55 +161,114 @@ export class RecordDedupe implements RecordReserver {
           'record-Id log is unreadable; records of this hour are written without de-duplication',
           {
             log: name,
-            reason: error.message,
           },
         );
         return hashes.map(() => undefined);
       }
     }
-    const table = log;
+    const { table, owners } = log;
     return hashes.map((h) => {
-      const first = table.table.get(h.hi, h.lo);
-      const firstOwner = first === undefined ? owner : table.owners[first];
+      const first = table.get(h.hi, h.lo);
+      const firstOwner = first === undefined ? owner : owners[first];
       return firstOwner === owner ? undefined : firstOwner;
     });
   }
 
-  private async catchUp(name: string, log: CachedLog, end: number): Promise<void> {
-    if (end <= log.offset) return;
-    const bytes = await this.log.read(name, log.offset, end);
+  /**
+   * Resolves once `log` holds every block before `end`; undefined when the bytes there are not
+   * blocks. Reservations waiting on one log share its reads: while one read is out, later ones
+   * gather, and the next read covers them all.
+   */
+  private async readUpTo(name: string, log: CachedLog, end: number): Promise<CachedLog | undefined> {
+    if (end > log.offset) {
+      const reached = new Promise<void>((resolve, reject) => log.waiters.push({ end, resolve, reject }));
+      if (!log.reading) void this.drainWaiters(name, log);
+      try {
+        await reached;
+      } catch (error) {
+        if (error instanceof RecordIdLogFormatError) return undefined;
+        throw error;
+      }
+    }
+    return log;
+  }
+
+  private async drainWaiters(name: string, log: CachedLog): Promise<void> {
+    log.reading = true;
+    try {
+      while (log.waiters.length > 0) {
+        const target = Math.max(...log.waiters.map((w) => w.end));
+        while (log.offset < target) {
+          const own = log.ownBlocks.get(log.offset);
+          if (own) {
+            log.ownBlocks.delete(log.offset);
+            this.apply(log, own);
+            continue;
+          }
+          // Read only up to our next own block: what lies before it was appended by others.
+          let until = target;
+          for (const at of log.ownBlocks.keys()) if (at > log.offset && at < until) until = at;
+          this.apply(log, await this.log.read(name, log.offset, until));
+        }
+        const reached = log.waiters.filter((w) => w.end <= log.offset);
+        log.waiters = log.waiters.filter((w) => w.end > log.offset);
+        for (const w of reached) w.resolve();
+      }
+      this.evictBeyondBudget(name);
+    } catch (error) {
+      for (const w of log.waiters.splice(0)) w.reject(error);
+    } finally {
+      log.reading = false;
+    }
+  }
+
+  /** Applies whole blocks that start at `log.offset`, in log order. */
+  private apply(log: CachedLog, bytes: Buffer): void {
     decodeBlocks(
       bytes,
-      (owner, hi, lo) => {
-        let index = log.ownerIndex.get(owner);
-        if (index === undefined) {
-          index = log.owners.length;
-          log.owners.push(owner);
-          log.ownerIndex.set(owner, index);
-        }
-        log.table.claimFirst(hi, lo, index);
-      },
+      (owner, hi, lo) => log.table.claimFirst(hi, lo, this.ownerIndexOf(log, owner)),
       log.offset,
     );
-    log.offset = end;
-    this.evictBeyondBudget(name);
+    log.offset += bytes.length;
+    // Own blocks a read has already covered (their append answered after the read began).
+    for (const at of log.ownBlocks.keys()) if (at < log.offset) log.ownBlocks.delete(at);
+  }
+
+  private ownerIndexOf(log: CachedLog, owner: string): number {
+    let index = log.ownerIndex.get(owner);
+    if (index === undefined) {
+      index = log.owners.length;
+      log.owners.push(owner);
+      log.ownerIndex.set(owner, index);
+    }
+    return index;
   }
 
   private async withoutLostOwners(tenantId: string, taken: (string | undefined)[]): Promise<boolean[]> {
     const others = [...new Set(taken.filter((o): o is string => o !== undefined))];
     const lost = new Set<string>();
-    if (this.options.isLost) {
-      for (const o of others) if (await this.options.isLost(tenantId, o)) lost.add(o);
-    }
+    for (const o of others) if (await this.isLost(tenantId, o)) lost.add(o);
     return taken.map((o) => o !== undefined && !lost.has(o));
+  }
+
+  private fresh(): CachedLog {
+    return {
+      offset: 0,
+      table: new HashOwnerTable(),
+      owners: [],
+      ownerIndex: new Map(),
+      lastUsed: this.clock(),
+      ownBlocks: new Map(),
+      waiters: [],
+      reading: false,
+    };
   }
 
   private cached(name: string): CachedLog {
     const now = this.clock();
     let log = this.cache.get(name);
-    if (log && now - log.lastUsed > this.cacheIdleMs) log = undefined;
-    if (!log)
-      log = { offset: 0, table: new HashOwnerTable(), owners: [], ownerIndex: new Map(), lastUsed: now };
+    if (log && now - log.lastUsed > this.cacheIdleMs && !log.reading) log = undefined;
+    log ??= this.fresh();
     log.lastUsed = now;
     // Re-inserted so the Map's order is least recently used first.
     this.cache.delete(name);
@@ -208,24 +281,9 @@ export class RecordDedupe implements RecordReserver {
     for (const log of this.cache.values()) total += log.table.size;
     for (const [name, log] of this.cache) {
       if (total <= this.maxCachedHashes) break;
-      if (name === keep) continue;
+      if (name === keep || log.reading) continue;
       this.cache.delete(name);
       total -= log.table.size;
     }
-  }
-
-  /** Runs `task` after every earlier task on the same log: the cache is read and advanced in order. */
-  private serialized<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(name) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(name, settled);
-    void settled.then(() => {
-      if (this.queues.get(name) === settled) this.queues.delete(name);
-    });
-    return run;
   }
 }

@@ -8,7 +8,7 @@ import { uniqueName, useAzurite } from '../storage/azuriteFixture';
 const BUCKET = {
   tenantId: '11111111-2222-3333-4444-555555555555',
   contentType: 'Audit.General' as const,
-  hour: '2024-05-01T10',
+  day: '2024-05-01',
 };
 
 describe('AppendBlobRecordIdLog', () => {

@@ -4,16 +4,19 @@ import { RecordDedupe, recordLogName, type RecordBucket } from '../../shared/ded
 import {
   decodeBlocks,
   encodeBlock,
-  hourOf,
+  dayOf,
   recordIdHash,
   RecordIdLogFormatError,
 } from '../../shared/dedupe/recordIdLog';
-import { withoutRepeatedRecords } from '../../shared/dedupe/withoutRepeatedRecords';
+import {
+  RecordReservedElsewhereError,
+  withoutRepeatedRecords,
+} from '../../shared/dedupe/withoutRepeatedRecords';
 import { memoryLogger } from '../../shared/log';
 import { sha256Hex } from '../../shared/state/tableKeys';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
-const BUCKET: RecordBucket = { tenantId: TENANT, contentType: 'Audit.Exchange', hour: '2024-05-01T10' };
+const BUCKET: RecordBucket = { tenantId: TENANT, contentType: 'Audit.Exchange', day: '2024-05-01' };
 const A = sha256Hex('blob-a');
 const B = sha256Hex('blob-b');
 const hashes = (...ids: string[]) => ids.map(recordIdHash);
@@ -69,10 +72,13 @@ describe('record-Id log blocks', () => {
     expect(recordIdHash('abc')).not.toEqual(recordIdHash('abd'));
   });
 
-  it('takes the hour only of UTC ISO times', () => {
-    expect(hourOf('2024-05-01T10:15:00.000Z')).toBe('2024-05-01T10');
-    expect(hourOf('2024-05-01T10:15:00')).toBeUndefined();
-    expect(hourOf('yesterday')).toBeUndefined();
+  it('takes the day only of UTC ISO times', () => {
+    expect(dayOf('2024-05-01T10:15:00.000Z')).toBe('2024-05-01');
+    expect(dayOf('2024-05-01T10:15Z')).toBe('2024-05-01');
+    expect(dayOf('2024-05-01T10:15:00')).toBeUndefined();
+    expect(dayOf('2024-05-01T10:15:00+02:00')).toBeUndefined();
+    expect(dayOf('2024-O5-01T10:15:00Z')).toBeUndefined();
+    expect(dayOf('yesterday')).toBeUndefined();
   });
 });
 
@@ -96,7 +102,7 @@ describe('RecordDedupe', () => {
     }
   });
 
-  it('reads only what it has not seen yet', async () => {
+  it('reads only what other instances appended since it last read, never its own blocks', async () => {
     const log = new MemoryRecordIdLog();
     const reading = new RecordDedupe(log);
     const writing = new RecordDedupe(log);
@@ -107,8 +113,24 @@ describe('RecordDedupe', () => {
     const read = log.read.bind(log);
     log.read = async (name, fromOffset, to) => (readBytes.push(to - fromOffset), read(name, fromOffset, to));
     expect(await reading.reserve(BUCKET, B, hashes('w2'))).toEqual([true]);
-    // The one block written meanwhile, and its own: not the whole log again.
-    expect(readBytes).toEqual([encodeBlock(A, hashes('w2')).length + encodeBlock(B, hashes('w2')).length]);
+    // The one block the other instance wrote meanwhile: not the whole log again, nor its own block.
+    expect(readBytes).toEqual([encodeBlock(A, hashes('w2')).length]);
+  });
+
+  it('never reads the log back when it is the only instance writing to it', async () => {
+    const log = new MemoryRecordIdLog();
+    const dedupe = new RecordDedupe(log);
+    await dedupe.reserve(BUCKET, A, hashes('o1', 'o2'));
+    const racing = await Promise.all(
+      ['p', 'q', 'r', 's'].map((o) => dedupe.reserve(BUCKET, sha256Hex(o), hashes('o2', `own-${o}`))),
+    );
+    expect(racing).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+      [true, false],
+    ]);
+    expect(log.reads).toBe(0);
   });
 
   it('reads a log afresh when it was replaced under its cache (pruned, then started again)', async () => {
@@ -128,19 +150,19 @@ describe('RecordDedupe', () => {
     expect(await dedupe.reserve(BUCKET, B, hashes('l1'))).toEqual([false]);
   });
 
-  it('keeps logs apart per tenant, content type and hour', async () => {
+  it('keeps logs apart per tenant, content type and day', async () => {
     const dedupe = new RecordDedupe(new MemoryRecordIdLog());
     await dedupe.reserve(BUCKET, A, hashes('k'));
-    expect(await dedupe.reserve({ ...BUCKET, hour: '2024-05-01T11' }, B, hashes('k'))).toEqual([false]);
+    expect(await dedupe.reserve({ ...BUCKET, day: '2024-05-02' }, B, hashes('k'))).toEqual([false]);
     expect(await dedupe.reserve({ ...BUCKET, contentType: 'DLP.All' }, B, hashes('k'))).toEqual([false]);
-    expect(recordLogName(BUCKET)).toBe(`${TENANT}/Audit.Exchange/2024-05-01T10.ids`);
+    expect(recordLogName(BUCKET)).toBe(`${TENANT}/Audit.Exchange/2024-05-01.ids`);
   });
 
   it('drops the least recently used logs beyond its memory budget and still answers right', async () => {
     const log = new MemoryRecordIdLog();
     const dedupe = new RecordDedupe(log, { maxCachedHashes: 3 });
     await dedupe.reserve(BUCKET, A, hashes('m1', 'm2'));
-    await dedupe.reserve({ ...BUCKET, hour: '2024-05-01T11' }, A, hashes('m3', 'm4'));
+    await dedupe.reserve({ ...BUCKET, day: '2024-05-02' }, A, hashes('m3', 'm4'));
     expect(await dedupe.reserve(BUCKET, B, hashes('m1', 'm5'))).toEqual([true, false]);
   });
 
@@ -180,19 +202,58 @@ describe('withoutRepeatedRecords', () => {
     contentId,
   });
 
-  it('holds back events whose record another blob carried, in order, across chunks and hours', async () => {
+  it('holds back events whose record another blob carried, in order, across chunks and days', async () => {
     const dedupe = new RecordDedupe(new MemoryRecordIdLog());
     const first = withoutRepeatedRecords(
-      from([event('a'), event('b', '2024-05-01T11:00:00.000Z'), event('c')]),
+      from([event('a'), event('b', '2024-05-02T11:00:00.000Z'), event('c')]),
       blob('one'),
       dedupe,
       2,
     );
     expect(await collect(first.events)).toHaveLength(3);
-    const list = [event('x'), event('a'), event('b', '2024-05-01T11:00:00.000Z'), event('y'), event('c')];
+    const list = [event('x'), event('a'), event('b', '2024-05-02T11:00:00.000Z'), event('y'), event('c')];
     const second = withoutRepeatedRecords(from(list), blob('two'), dedupe, 2);
     expect(await collect(second.events)).toEqual([list[0], list[3]]);
     expect(second.suppressed()).toBe(3);
+  });
+
+  it('passes each event on at once, before the rest of the blob has arrived', async () => {
+    const dedupe = new RecordDedupe(new MemoryRecordIdLog());
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    async function* slowSource() {
+      yield event('first');
+      await blocked;
+      yield event('second');
+    }
+    const out = withoutRepeatedRecords(slowSource(), blob('streaming'), dedupe).events[
+      Symbol.asyncIterator
+    ]();
+    expect(await out.next()).toMatchObject({ done: false, value: { event: { id: 'first' } } });
+    release();
+    expect(await out.next()).toMatchObject({ value: { event: { id: 'second' } } });
+    expect(await out.next()).toMatchObject({ done: true });
+  });
+
+  it('fails the stream of the blob that lost a race on a record, and its retry leaves that record out', async () => {
+    const log = new MemoryRecordIdLog();
+    const mine = new RecordDedupe(log);
+    const theirs = new RecordDedupe(log);
+    // Both read nothing yet; both start writing the shared record.
+    const x = withoutRepeatedRecords(from([event('shared'), event('x-own')]), blob('x'), mine);
+    const y = withoutRepeatedRecords(from([event('y-own'), event('shared')]), blob('y'), theirs);
+    const results = await Promise.allSettled([collect(x.events), collect(y.events)]);
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as PromiseRejectedResult).reason).toBeInstanceOf(RecordReservedElsewhereError);
+    const loser =
+      results[0].status === 'rejected' ? { name: 'x', dedupe: mine } : { name: 'y', dedupe: theirs };
+    const list = loser.name === 'x' ? [event('shared'), event('x-own')] : [event('y-own'), event('shared')];
+    const retry = withoutRepeatedRecords(from(list), blob(loser.name), loser.dedupe);
+    expect((await collect(retry.events)).map((e) => (e as { event: { id: string } }).event.id)).toEqual([
+      `${loser.name}-own`,
+    ]);
+    expect(retry.suppressed()).toBe(1);
   });
 
   it('never holds back pipeline_error events, or events without an Id or a UTC time', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../functions/fetchContent';
 import { checkContentUri } from '../../functions/services';
 import { RecordDedupe } from '../../shared/dedupe/recordDedupe';
+import { RecordReservedElsewhereError } from '../../shared/dedupe/withoutRepeatedRecords';
 import { MemoryRecordIdLog } from '../../shared/dedupe/memoryRecordIdLog';
 import { TokenAcquisitionError } from '../../shared/managementApi/errors';
 import { SinkWriteError } from '../../shared/sinks/sink';
@@ -525,6 +526,7 @@ describe('fetchContent function', () => {
           message: 'connect ECONNREFUSED',
         }),
       ],
+      ['a write that lost a race on a repeated record', new RecordReservedElsewhereError('x', 1)],
     ])('puts off %s as a delayed copy, without using a dequeue', async (_what, error) => {
       const r = rig(() => failing(error));
       await r.run(message(), MAX_DEQUEUE);

@@ -83,8 +83,16 @@ interface CachedLog {
 const DEFAULT_MAX_CACHED_HASHES = 2_000_000;
 const DEFAULT_CACHE_IDLE_MS = 60 * 60 * 1000;
 
+const logNames = new WeakMap<RecordBucket, string>();
+
+/** The log's blob name; remembered per bucket object, since it is asked for once per record. */
 export function recordLogName(bucket: RecordBucket): string {
-  return `${encodeURIComponent(bucket.tenantId)}/${encodeURIComponent(bucket.contentType)}/${bucket.day}.ids`;
+  let name = logNames.get(bucket);
+  if (name === undefined) {
+    name = `${encodeURIComponent(bucket.tenantId)}/${encodeURIComponent(bucket.contentType)}/${bucket.day}.ids`;
+    logNames.set(bucket, name);
+  }
+  return name;
 }
 
 export class RecordDedupe implements RecordReserver {

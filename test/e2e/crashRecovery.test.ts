@@ -77,7 +77,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 let dir: string;
 let azurite: AzuriteInstance | undefined;
 let sim: Simulator | undefined;
-let children: Child[] = [];
+const children: Child[] = [];
 
 afterAll(async () => {
   for (const c of children) await kill(c);

@@ -34,7 +34,7 @@ export function eventIdsOf(lines: SinkLine[]): string[] {
     try {
       return String((JSON.parse(l.text) as { event?: { id?: unknown } }).event?.id);
     } catch (error) {
-      throw new Error(`a line of ${l.blob} is not JSON: ${(error as Error).message}`);
+      throw new Error(`a line of ${l.blob} is not JSON: ${(error as Error).message}`, { cause: error });
     }
   });
 }

@@ -15,8 +15,9 @@ let rig: ReceiverRig;
 
 beforeAll(async () => {
   rig = await startReceiverRig({
-    // Tokens close to expiry are not reused, so every fetch asks the token endpoint.
-    simulator: { tokenLifetimeSeconds: 300 },
+    // Tokens that expire within the clients' 5-minute refresh margin are never reused, so every
+    // fetch asks the token endpoint.
+    simulator: { tokenLifetimeSeconds: 240 },
     clientOptions: { maxAttempts: 1 },
     hostJson: quickQueues(2),
     deferralBaseSeconds: 1,

@@ -72,17 +72,22 @@ describe('BlobNdjsonSink', () => {
   it("lets a retry finish a write that died after staging blocks, and keeps only the retry's events", async () => {
     const { sink, read, service, container } = await freshSink();
     const ref = blob('died-mid-write');
+    const blockBlob = service.getContainerClient(container).getBlockBlobClient(sinkPathFor(ref));
+    const stagedBlocks = () =>
+      blockBlob.getBlockList('uncommitted').then(
+        (list) => list.uncommittedBlocks?.length ?? 0,
+        () => 0,
+      );
     async function* diesAfterOneBlock() {
-      // More than one 4 MiB block, so at least one block is staged before the source fails.
+      // More than one 4 MiB block; the worker dies once a block is surely staged.
       for (let i = 0; i < 30_000; i++) yield { i, pad: 'x'.repeat(200) };
+      for (let tries = 0; tries < 100 && (await stagedBlocks()) === 0; tries++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       throw new Error('worker died');
     }
     await expect(sink.write(ref, diesAfterOneBlock())).rejects.toThrow('worker died');
-    const staged = await service
-      .getContainerClient(container)
-      .getBlockBlobClient(sinkPathFor(ref))
-      .getBlockList('uncommitted');
-    expect(staged.uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
+    expect(await stagedBlocks()).toBeGreaterThan(0);
     const retry = await sink.write(ref, [{ retried: true }]);
     expect(retry).toMatchObject({ events: 1 });
     expect(retry.alreadyWritten).toBeUndefined();

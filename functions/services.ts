@@ -20,6 +20,8 @@ import { ClientCertificateProvider, createCertificateProvider } from '../shared/
 import { createManagedIdentityAssertionSource } from '../shared/secrets/federatedCredential';
 import { ClientSecretProvider, createSecretProvider } from '../shared/secrets/secretProvider';
 import { createTenantCredential } from '../shared/secrets/tenantCredential';
+import { AppendBlobRecordIdLog } from '../shared/dedupe/appendBlobRecordIdLog';
+import { RecordDedupe } from '../shared/dedupe/recordDedupe';
 import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
 import type { EventSink } from '../shared/sinks/sink';
 import { CheckpointStore } from '../shared/state/checkpoints';
@@ -53,6 +55,9 @@ export interface ReceiverServices {
   checkpoints: CheckpointStore;
   state: StateStore;
   sink: EventSink;
+  /** Cross-blob record de-duplication, over the record-Id logs in `recordIdLog`. */
+  recordDedupe: RecordDedupe;
+  recordIdLog: AppendBlobRecordIdLog;
   secrets: ClientSecretProvider;
   certificates: ClientCertificateProvider;
   expiryWatch: SecretExpiryWatch;
@@ -63,9 +68,23 @@ export interface ReceiverServices {
   /** The normalizer's settings for a blob: the data stream namespace, and DLP type names for DLP.All. */
   normalizeContext(tenant: TenantConfig, contentType: ContentType): Promise<NormalizeContext>;
   raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
-  /** Creates the queues, tables and container if missing; cached after the first success. */
+  /** Creates the queues, tables and containers if missing; cached after the first success. */
   ensureStorage(): Promise<void>;
+  /** Creates the content queue only: all the webhook needs, so a Table or Blob outage cannot fail it. */
+  ensureQueue(): Promise<void>;
 }
+
+/**
+ * The contentUri check the webhook and the fetch function both apply: the tenant's own API host and
+ * tenant path, nothing else (the guard that also runs before any token is sent).
+ */
+export const checkContentUri: ContentUriCheck = (uri, tenant) => {
+  const problem = contentUriProblem(uri, {
+    tenantId: tenant.tenantId,
+    apiBaseUrl: tenant.endpoints.apiBaseUrl,
+  });
+  return problem ? problem.detail : undefined;
+};
 
 export function createServices(config: AppConfig, options: ServiceOptions): ReceiverServices {
   const azureCredential =
@@ -80,6 +99,12 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     ? undefined
     : new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
   const sink: EventSink = options.sink ?? (blobSink as BlobNdjsonSink);
+  const recordIdLog = new AppendBlobRecordIdLog(storage.blobService, config.names.dedupeContainer);
+  const recordDedupe = new RecordDedupe(recordIdLog, {
+    // A reservation of a blob that can never be written must not hold its records back.
+    isLost: async (tenantId, owner) => (await ledger.statusByKey(tenantId, owner)) === 'lost',
+    logger: options.logger,
+  });
   const secrets = createSecretProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
@@ -139,14 +164,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     }
     return c;
   };
-  const checkContentUri: ContentUriCheck = (uri, tenant) => {
-    const problem = contentUriProblem(uri, {
-      tenantId: tenant.tenantId,
-      apiBaseUrl: tenant.endpoints.apiBaseUrl,
-    });
-    return problem ? problem.detail : undefined;
-  };
-
   const sensitiveTypes = new DlpSensitiveTypeCache(
     async (tenantId) => {
       const tenant = tenants.get(tenantId);
@@ -173,6 +190,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       checkpoints.ensureExists(),
       state.ensureExists(),
       blobSink?.ensureExists(),
+      recordIdLog.ensureExists(),
     ]).then(
       () => undefined,
       (e: unknown) => {
@@ -192,6 +210,8 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     checkpoints,
     state,
     sink,
+    recordDedupe,
+    recordIdLog,
     secrets,
     certificates,
     expiryWatch,
@@ -202,5 +222,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     normalizeContext,
     raiseAlert,
     ensureStorage,
+    ensureQueue: () => queue.ensureExists(),
   };
 }

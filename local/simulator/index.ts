@@ -42,7 +42,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
   const validations: WebhookValidation[] = [];
-  const faults = createFaultBook();
+  const faults = createFaultBook(clock);
   const stopping = new AbortController();
   const sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   const sleep = (ms: number) =>
@@ -157,7 +157,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const stored = directory.publish(
         tenant,
         contentType,
-        JSON.stringify(records),
+        publishOptions.layout === 'indentedCrlf'
+          ? JSON.stringify(records, null, 2).replace(/\n/g, '\r\n')
+          : JSON.stringify(records),
         records.length,
         publishOptions.createdAt ?? clock(),
       );

@@ -108,6 +108,7 @@ export class ManagementActivityClient {
       tenant.endpoints.tokenScope,
       this.clock,
       options.tokenRefreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS,
+      this.idleTimeoutMs,
     );
     this.transport = new ApiTransport(tokens, {
       requestTimeoutMs: this.idleTimeoutMs,

@@ -18,7 +18,6 @@ function blob(contentId: string): ContentBlobRef {
     tenantId: TENANT,
     contentType: 'Audit.Exchange',
     contentId,
-    contentCreated: '2024-07-02T08:20:00Z',
   };
 }
 

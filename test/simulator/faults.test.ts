@@ -1,5 +1,5 @@
 import type { FaultKind, Simulator } from '../../local/simulator';
-import { CLIENT, SECRET, TENANT, call, errorCodeOf, feedUrl, startTestSimulator, tokenFor } from './harness';
+import { TENANT, call, errorCodeOf, feedUrl, requestToken, startTestSimulator, tokenFor } from './harness';
 
 describe('faults on demand', () => {
   let sim: Simulator;
@@ -142,19 +142,7 @@ describe('faults over a period, and stalled bodies', () => {
   });
   afterEach(() => sim.stop());
 
-  const tokenStatus = async () =>
-    (
-      await fetch(`${sim.authorityHost}/${TENANT}/oauth2/v2.0/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: CLIENT,
-          client_secret: SECRET,
-          scope: `${sim.apiBaseUrl}/.default`,
-        }).toString(),
-      })
-    ).status;
+  const tokenStatus = async () => (await requestToken(sim)).status;
 
   it('answers every matching request with the fault for the whole period, then recovers', async () => {
     sim.faults.add({ operation: 'token', kind: 'http-503', durationMs: 120_000 });

@@ -103,23 +103,16 @@ describe('exactly once, end to end', () => {
     expect(sharePoint?.last24h).toMatchObject({ blobsCompleted: 2, suppressedRecords: 1 });
   });
 
-  // Fails on this branch: the record's own text, spliced into the event, keeps the CRLFs and the
-  // indentation, which breaks NDJSON. The normalizer branch (issue 9 item 1, shared/rawJson.ts)
-  // strips insignificant whitespace from spliced text; once it is merged this passes, and
-  // `it.failing` must become `it`.
-  it.failing(
-    'writes content served indented with CRLF as one valid JSON document per sink line',
-    async () => {
-      const records = generateRecords('Audit.AzureActiveDirectory', 5, { seed: 9303, tenantId: TENANT });
-      const blob = rig.sim.publishContent(TENANT, 'Audit.AzureActiveDirectory', records, {
-        notify: true,
-        layout: 'indentedCrlf',
-      });
-      await settle();
-      const lines = linesOf(await sink(), blob);
-      expect(lines.filter((l) => /\r/.test(l.text))).toEqual([]);
-      expect(eventIdsOf(lines).sort()).toEqual(records.map((r) => String(r.Id)).sort());
-      expect(await rig.services.ledger.get(TENANT, blob.contentId)).toMatchObject({ status: 'completed' });
-    },
-  );
+  it('writes content served indented with CRLF as one valid JSON document per sink line', async () => {
+    const records = generateRecords('Audit.AzureActiveDirectory', 5, { seed: 9303, tenantId: TENANT });
+    const blob = rig.sim.publishContent(TENANT, 'Audit.AzureActiveDirectory', records, {
+      notify: true,
+      layout: 'indentedCrlf',
+    });
+    await settle();
+    const lines = linesOf(await sink(), blob);
+    expect(lines.filter((l) => /\r/.test(l.text))).toEqual([]);
+    expect(eventIdsOf(lines).sort()).toEqual(records.map((r) => String(r.Id)).sort());
+    expect(await rig.services.ledger.get(TENANT, blob.contentId)).toMatchObject({ status: 'completed' });
+  });
 });

@@ -1,3 +1,8 @@
+// The suite runs in a time zone that is not UTC, so code that reads a zoneless time as local time
+// (CreationTime has no Z) fails here too, not only on machines set to another zone. Set before any
+// test process starts; the workers inherit it (test/normalize/time.test.ts checks it took effect).
+process.env.TZ = 'America/New_York';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

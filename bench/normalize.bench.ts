@@ -1,7 +1,9 @@
 /**
  * Normalization throughput, raw record text to normalized event text (JSON.parse, normalizeRecord,
- * serializeEvent, which splices the record's own text in as o365.audit, as the pipeline does), against the same run's JSON.parse + JSON.stringify of the same records: the
- * least any receiver that touches the records must do. Goal: at least 0.5x the baseline.
+ * serializeEvent, as the pipeline does: the record's own text is spliced in as o365.audit, with
+ * reshaped values replaced, and written again, escaped, as event.original), against the same run's
+ * JSON.parse + JSON.stringify of the same records: the least any receiver that touches the records
+ * must do. Goal: at least 0.5x the baseline.
  */
 import { CONTENT_TYPES } from '../shared/contentTypes';
 import { normalizeRecord } from '../shared/normalize';

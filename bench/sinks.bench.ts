@@ -67,7 +67,6 @@ async function rate(sink: ContentSink, blobs: Awaited<ReturnType<typeof blobsOfE
         tenantId: TENANT,
         contentType: b.contentType,
         contentId: b.contentId,
-        contentCreated: '2026-01-01T00:00:00Z',
       },
       (async function* () {
         yield* b.events;

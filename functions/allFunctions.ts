@@ -13,5 +13,8 @@ export function allFunctions(services: ReceiverServices, options: CatalogOptions
     defineMaintenance(services, { now: options.now }),
     defineHealth(services, { now: options.now }),
   ];
-  return definitions.map((d) => withStorageReady(d, services.ensureStorage));
+  // The webhook only enqueues: it must keep answering 200 through a Table or Blob outage.
+  return definitions.map((d) =>
+    withStorageReady(d, d.name === 'webhook' ? services.ensureQueue : services.ensureStorage),
+  );
 }

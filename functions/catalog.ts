@@ -10,6 +10,13 @@ import { defineWebhook } from './webhook';
 
 /** Must equal host.json extensions.queues.maxDequeueCount (a test keeps them in step). */
 export const MAX_DEQUEUE_COUNT = 5;
+/** Must equal host.json functionTimeout (a test keeps them in step). */
+export const FUNCTION_TIMEOUT_SECONDS = 600;
+/**
+ * A fetch's claim on a blob outlives the longest invocation (plus a minute for clocks that differ
+ * between instances), so only a worker that is surely gone has its blob taken over.
+ */
+export const CLAIM_LEASE_SECONDS = FUNCTION_TIMEOUT_SECONDS + 60;
 
 export interface CatalogOptions {
   /** Observers for the live summary of `npm start` and for tests. */
@@ -17,6 +24,8 @@ export interface CatalogOptions {
   now?: () => Date;
   /** First delay of a throttled or transient fetch put off as a delayed message (default 5 s). */
   deferralBaseSeconds?: number;
+  /** Claim lease (default CLAIM_LEASE_SECONDS); tests shorten it to see an expired claim taken over. */
+  claimLeaseSeconds?: number;
 }
 
 export function defineReceiverFunctions(
@@ -48,7 +57,9 @@ export function defineReceiverFunctions(
     queueName: config.names.contentQueue,
     tenants: config.tenants,
     ledger: services.ledger,
+    claimLeaseSeconds: options.claimLeaseSeconds ?? CLAIM_LEASE_SECONDS,
     sink: services.sink,
+    recordDedupe: services.recordDedupe,
     streamContent: (tenant, contentUri) => services.clientFor(tenant).streamContent(contentUri),
     checkContentUri: services.checkContentUri,
     requeue: (message, delaySeconds) =>
@@ -61,6 +72,7 @@ export function defineReceiverFunctions(
     deferralBaseSeconds: options.deferralBaseSeconds,
     now: options.now,
     onBlobDone: options.onBlobDone,
+    normalizeContext: services.normalizeContext,
   });
   return [webhook, fetchContent];
 }

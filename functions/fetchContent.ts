@@ -1,41 +1,56 @@
 /**
  * Queue-triggered: fetches one content blob, normalizes its records and writes them to the sink,
  * at least once, with the ledger making repeats (duplicate notifications, retries, backfill
- * re-listings) write nothing twice.
+ * re-listings, a second instance) write nothing twice: the blob is claimed in the ledger before it
+ * is fetched, and records another blob already carried are held back before the sink.
  */
+import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import type { Alert } from '../shared/alerts/model';
 import type { TenantConfig } from '../shared/config/settings';
 import { ContentMessage, InvalidContentMessageError, parseContentMessage } from '../shared/contentMessage';
+import type { RecordReserver } from '../shared/dedupe/recordDedupe';
+import {
+  RecordReservedElsewhereError,
+  withoutRepeatedRecords,
+} from '../shared/dedupe/withoutRepeatedRecords';
 import type { Logger } from '../shared/log';
 import { loggerFromContext } from '../shared/log';
+import type { NormalizeContext } from '../shared/normalize';
+import { TokenAcquisitionError } from '../shared/managementApi/errors';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { normalizeBlobRecords, BlobNormalizationStats } from '../shared/pipeline/normalizeBlob';
 import type { EventSink } from '../shared/sinks/sink';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  CompletionOutcome,
+  CompletionStats,
+  LedgerClaim,
+} from '../shared/state/contentLedger';
+import { isTransientStorageFailure } from '../shared/storage/storageError';
 import type { QueueFunctionDefinition } from './definition';
+
+/** The ledger operations the fetch needs (ContentLedger in production). */
+export interface FetchLedger {
+  claim(request: ClaimRequest, owner: string, leaseMs: number, now: Date): Promise<ClaimResult>;
+  complete(claim: LedgerClaim, stats: CompletionStats, now: Date): Promise<CompletionOutcome>;
+  completeLost(claim: LedgerClaim, reason: string, now: Date): Promise<CompletionOutcome>;
+  release(claim: LedgerClaim, now: Date): Promise<void>;
+}
 
 export interface FetchContentDependencies {
   queueName: string;
   tenants: readonly TenantConfig[];
-  ledger: {
-    isDone(tenantId: string, contentId: string): Promise<boolean>;
-    markCompleted(entry: {
-      tenantId: string;
-      contentId: string;
-      contentType: string;
-      recordCount?: number;
-      eventCount?: number;
-      duplicateRecords?: number;
-      sinkPath?: string;
-    }): Promise<void>;
-    markLost(entry: {
-      tenantId: string;
-      contentId: string;
-      contentType: string;
-      reason: string;
-    }): Promise<void>;
-  };
+  ledger: FetchLedger;
+  /**
+   * How long a claim holds the blob; at least the function timeout (host.json), so a live
+   * invocation never loses its claim to another.
+   */
+  claimLeaseSeconds: number;
   sink: EventSink;
+  /** Cross-blob record de-duplication; without it every record of every blob is written. */
+  recordDedupe?: RecordReserver;
   streamContent(tenant: TenantConfig, contentUri: string): AsyncIterable<unknown>;
   checkContentUri: ContentUriCheck;
   /** Puts the message back with a delay, as a new message, so the wait costs no dequeue count. */
@@ -54,10 +69,24 @@ export interface FetchContentDependencies {
   /** Jitter source in [0, 1) for deferral delays. */
   random?: () => number;
   onBlobDone?(outcome: BlobOutcome): void;
+  /** What the normalizer is told beyond the blob (data stream namespace, DLP type names); never throws. */
+  normalizeContext?(
+    tenant: TenantConfig,
+    contentType: ContentMessage['contentType'],
+  ): Promise<NormalizeContext>;
 }
 
 export type BlobOutcome =
-  | { status: 'written'; message: ContentMessage; stats: BlobNormalizationStats; location: string }
+  | {
+      status: 'written';
+      message: ContentMessage;
+      stats: BlobNormalizationStats;
+      location: string;
+      /** Records held back because another blob had already carried them. */
+      suppressedRecords: number;
+      /** The sink already held this blob from an earlier try that finished its write. */
+      alreadyWritten: boolean;
+    }
   | { status: 'duplicate'; message: ContentMessage }
   | { status: 'lost'; message: ContentMessage; reason: string }
   | { status: 'deferred'; message: ContentMessage; delaySeconds: number; reason: string }
@@ -77,6 +106,22 @@ const POLICY_BY_CLASSIFICATION: Readonly<Record<string, FailurePolicy>> = {
 function classificationOf(error: unknown): string | undefined {
   const c = (error as { classification?: unknown } | null)?.classification;
   return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * Failures that pass by themselves are put off like API throttling, so an outage does not use up the
+ * message's dequeue count: a token Entra or Key Vault could not issue for now (5xx, timeout,
+ * unreachable), and storage throttling or unavailability (429/503/500) of the ledger, the sink or
+ * the record-Id logs; and a write abandoned because another blob reserved one of its records first,
+ * which the next try gets right. Only what remains can reach the poison queue.
+ */
+function failurePolicyOf(error: unknown): FailurePolicy {
+  const byClass = POLICY_BY_CLASSIFICATION[classificationOf(error) ?? ''];
+  if (byClass) return byClass;
+  if (error instanceof RecordReservedElsewhereError) return 'defer';
+  if (error instanceof TokenAcquisitionError && error.transient) return 'defer';
+  if (isTransientStorageFailure(error)) return 'defer';
+  return 'retry';
 }
 
 function describe(error: unknown): string {
@@ -134,47 +179,109 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
           log.warn('could not record the notification time', { ...ids, error: describe(e) }),
         );
     }
+    // Unique per try: a retry of the same message must be able to take over its own expired claim.
+    const owner = `${context.invocationId}/${randomUUID()}`;
+    let claim: LedgerClaim | undefined;
     try {
-      if (await deps.ledger.isDone(tenant.tenantId, message.contentId)) {
+      const claimed = await deps.ledger.claim(
+        { ...ids, contentCreated: message.contentCreated },
+        owner,
+        deps.claimLeaseSeconds * 1000,
+        now(),
+      );
+      if (claimed.outcome === 'done') {
         log.info('content blob already processed; skipped', { ...ids, source: message.source });
         report({ status: 'duplicate', message });
         return;
       }
+      if (claimed.outcome === 'busy') return await waitForClaim(message, claimed.leaseUntil, log);
+      claim = claimed.claim;
+      if (claim.takenOver) {
+        log.warn('took over the expired claim of a worker that did not finish the blob', {
+          ...ids,
+          attempts: claim.attempts,
+        });
+      }
       const records = deps.streamContent(tenant, message.contentUri);
       const normalized = normalizeBlobRecords(records, {
+        ...(await deps.normalizeContext?.(tenant, message.contentType)),
         tenantId: tenant.tenantId,
         tenantName: tenant.displayName,
         contentType: message.contentType,
         contentId: message.contentId,
       });
-      const written = await deps.sink.write(
-        {
-          tenantId: tenant.tenantId,
-          contentType: message.contentType,
-          contentId: message.contentId,
-          contentCreated: message.contentCreated,
-        },
-        normalized.events,
-      );
+      const deduped = deps.recordDedupe
+        ? withoutRepeatedRecords(normalized.events, ids, deps.recordDedupe)
+        : { events: normalized.events, suppressed: () => 0 };
+      const written = await deps.sink.write(ids, deduped.events);
       const stats = normalized.stats();
-      await deps.ledger.markCompleted({
-        ...ids,
-        recordCount: stats.records,
-        eventCount: written.events,
-        duplicateRecords: stats.duplicateRecords,
-        sinkPath: written.location,
-      });
+      const suppressedRecords = deduped.suppressed();
+      const completion = await deps.ledger.complete(
+        claim,
+        {
+          recordCount: stats.records,
+          eventCount: written.events,
+          duplicateRecords: stats.duplicateRecords,
+          suppressedRecords,
+          sinkPath: written.location,
+        },
+        now(),
+      );
+      if (completion !== 'recorded') {
+        // Our lease ran out while we worked: the sink keeps the one finished copy either way.
+        log.warn('content blob written, but another worker holds its claim now', { ...ids, completion });
+      }
       if (stats.rejectedRecords > 0) {
         log.warn('content blob had records that could not be normalized; kept as pipeline_error events', {
           ...ids,
           rejected: stats.rejectedRecords,
         });
       }
-      log.info('content blob written', { ...ids, events: written.events, location: written.location });
-      report({ status: 'written', message, stats, location: written.location });
+      log.info(written.alreadyWritten ? 'content blob was already in the sink' : 'content blob written', {
+        ...ids,
+        events: written.events,
+        suppressedRecords,
+        location: written.location,
+      });
+      report({
+        status: 'written',
+        message,
+        stats,
+        location: written.location,
+        suppressedRecords,
+        alreadyWritten: written.alreadyWritten === true,
+      });
     } catch (error) {
-      await handleFailure(error, message, tenant, context, log);
+      await handleFailure(error, message, tenant, context, log, claim);
     }
+  }
+
+  /**
+   * Another worker holds the blob: come back later as a new delayed message, never drop it. The wait
+   * grows with each return but never outlasts the claim's lease by much, when the blob can be taken
+   * over if its worker died.
+   */
+  async function waitForClaim(message: ContentMessage, leaseUntil: Date, log: Logger): Promise<void> {
+    const waits = message.claimWaits ?? 0;
+    const untilLeaseEnds = Math.ceil((leaseUntil.getTime() - now().getTime()) / 1000) + 1;
+    const delaySeconds = Math.max(1, Math.min(jitteredBackoff(waits), untilLeaseEnds));
+    await deps.requeue({ ...message, claimWaits: waits + 1 }, delaySeconds);
+    const reason = 'another worker holds the claim on this blob';
+    log.info('content fetch put off', {
+      tenantId: message.tenantId,
+      contentId: message.contentId,
+      contentType: message.contentType,
+      delaySeconds,
+      claimWaits: waits + 1,
+      reason,
+    });
+    report({ status: 'deferred', message, delaySeconds, reason });
+  }
+
+  /** Half fixed, half jitter: spreads the blobs of one burst without waiting less than half. */
+  function jitteredBackoff(attempt: number): number {
+    const backoff = Math.min(MAX_DEFERRAL_SECONDS, deferralBaseSeconds * 2 ** attempt);
+    return Math.max(1, Math.round(backoff / 2 + random() * (backoff / 2)));
   }
 
   async function handleFailure(
@@ -183,13 +290,14 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
     tenant: TenantConfig,
     context: InvocationContext,
     log: Logger,
+    claim: LedgerClaim | undefined,
   ): Promise<void> {
     const ids = { tenantId: tenant.tenantId, contentId: message.contentId, contentType: message.contentType };
     const reason = describe(error);
-    const policy = POLICY_BY_CLASSIFICATION[classificationOf(error) ?? ''] ?? 'retry';
+    const policy = failurePolicyOf(error);
 
-    if (policy === 'lost') {
-      await deps.ledger.markLost({ ...ids, reason });
+    if (policy === 'lost' && claim) {
+      await deps.ledger.completeLost(claim, reason, now());
       await deps.raiseAlert(
         {
           severity: 'error',
@@ -204,16 +312,24 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       return;
     }
 
+    // The next try (this message's retry or its delayed copy) need not wait out our lease.
+    if (claim) {
+      await deps.ledger.release(claim, now()).catch((e: unknown) =>
+        log.warn('could not release the claim; the next try waits for its lease', {
+          ...ids,
+          error: describe(e),
+        }),
+      );
+    }
+
     const deferrals = message.deferrals ?? 0;
     if (policy === 'defer' && deferrals < maxDeferrals) {
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      const backoff = Math.min(MAX_DEFERRAL_SECONDS, deferralBaseSeconds * 2 ** deferrals);
-      // Half fixed, half jitter: spreads the blobs of one throttling burst without waiting less than half.
       const delaySeconds = Math.min(
         MAX_DEFERRAL_SECONDS,
         Math.max(
           typeof retryAfterMs === 'number' ? Math.ceil(retryAfterMs / 1000) : 0,
-          Math.max(1, Math.round(backoff / 2 + random() * (backoff / 2))),
+          jitteredBackoff(deferrals),
         ),
       );
       await deps.requeue({ ...message, deferrals: deferrals + 1 }, delaySeconds);

@@ -7,13 +7,14 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { loggerFromContext } from '../shared/log';
 import { MaintenanceServices, runMaintenance } from '../shared/maintenance/runMaintenance';
+import { FUNCTION_TIMEOUT_SECONDS } from './catalog';
 import type { TimerFunctionDefinition } from './definition';
 
 /**
- * host.json functionTimeout (a test keeps them equal). A timed-out invocation is cut off by the host
- * with whatever it was doing, so the run plans to end inside it rather than rely on it.
+ * host.json functionTimeout. A timed-out invocation is cut off by the host with whatever it was
+ * doing, so the run plans to end inside it rather than rely on it.
  */
-export const MAINTENANCE_TIMER_BUDGET_MS = 10 * 60 * 1000;
+export const MAINTENANCE_TIMER_BUDGET_MS = FUNCTION_TIMEOUT_SECONDS * 1000;
 
 export function defineMaintenance(
   services: MaintenanceServices,

@@ -7,8 +7,11 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { createAlerter } from '../shared/alerts/alerter';
 import type { Alert } from '../shared/alerts/model';
 import type { AppConfig, TenantConfig } from '../shared/config/settings';
+import type { ContentType } from '../shared/contentTypes';
 import type { Logger } from '../shared/log';
 import { ManagementActivityClient, contentUriProblem } from '../shared/managementApi';
+import { DlpSensitiveTypeCache } from '../shared/managementApi/dlpSensitiveTypeCache';
+import type { NormalizeContext } from '../shared/normalize';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { ContentQueue } from '../shared/queue/contentQueue';
 import { TableExpiryStateStore } from '../shared/secrets/expiryStateStore';
@@ -17,6 +20,8 @@ import { ClientCertificateProvider, createCertificateProvider } from '../shared/
 import { createManagedIdentityAssertionSource } from '../shared/secrets/federatedCredential';
 import { ClientSecretProvider, createSecretProvider } from '../shared/secrets/secretProvider';
 import { createTenantCredential } from '../shared/secrets/tenantCredential';
+import { AppendBlobRecordIdLog } from '../shared/dedupe/appendBlobRecordIdLog';
+import { RecordDedupe } from '../shared/dedupe/recordDedupe';
 import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
 import type { EventSink } from '../shared/sinks/sink';
 import { CheckpointStore } from '../shared/state/checkpoints';
@@ -55,6 +60,9 @@ export interface ReceiverServices {
   checkpoints: CheckpointStore;
   state: StateStore;
   sink: EventSink;
+  /** Cross-blob record de-duplication, over the record-Id logs in `recordIdLog`. */
+  recordDedupe: RecordDedupe;
+  recordIdLog: AppendBlobRecordIdLog;
   secrets: ClientSecretProvider;
   certificates: ClientCertificateProvider;
   expiryWatch: SecretExpiryWatch;
@@ -66,12 +74,28 @@ export interface ReceiverServices {
   credentialFor(tenant: TenantConfig): TokenCredential;
   clientFor(tenant: TenantConfig): ManagementActivityClient;
   checkContentUri: ContentUriCheck;
+  /** The normalizer's settings for a blob: the data stream namespace, and DLP type names for DLP.All. */
+  normalizeContext(tenant: TenantConfig, contentType: ContentType): Promise<NormalizeContext>;
   raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
   /** Creates the queues, tables and container if missing, and seeds the registry; cached after the first success. */
   ensureStorage(): Promise<void>;
   /** The registry's table, seeded once per instance from O365_TENANT_ID/O365_TENANTS; part of ensureStorage. */
   ensureTenants(): Promise<void>;
+  /** Creates the content queue only: all the webhook needs, so a Table or Blob outage cannot fail it. */
+  ensureQueue(): Promise<void>;
 }
+
+/**
+ * The contentUri check the webhook and the fetch function both apply: the tenant's own API host and
+ * tenant path, nothing else (the guard that also runs before any token is sent).
+ */
+export const checkContentUri: ContentUriCheck = (uri, tenant) => {
+  const problem = contentUriProblem(uri, {
+    tenantId: tenant.tenantId,
+    apiBaseUrl: tenant.endpoints.apiBaseUrl,
+  });
+  return problem ? problem.detail : undefined;
+};
 
 export function createServices(config: AppConfig, options: ServiceOptions): ReceiverServices {
   const azureCredential =
@@ -86,6 +110,12 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     ? undefined
     : new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
   const sink: EventSink = options.sink ?? (blobSink as BlobNdjsonSink);
+  const recordIdLog = new AppendBlobRecordIdLog(storage.blobService, config.names.dedupeContainer);
+  const recordDedupe = new RecordDedupe(recordIdLog, {
+    // A reservation of a blob that can never be written must not hold its records back.
+    isLost: async (tenantId, owner) => (await ledger.statusByKey(tenantId, owner)) === 'lost',
+    logger: options.logger,
+  });
   const secrets = createSecretProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
@@ -149,13 +179,23 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
           ...options.clientOptions,
         }),
     );
-  const checkContentUri: ContentUriCheck = (uri, tenant) => {
-    const problem = contentUriProblem(uri, {
-      tenantId: tenant.tenantId,
-      apiBaseUrl: tenant.endpoints.apiBaseUrl,
-    });
-    return problem ? problem.detail : undefined;
-  };
+  const sensitiveTypes = new DlpSensitiveTypeCache(
+    async (tenantId) => {
+      const lookup = await directory.get(tenantId);
+      if (lookup.status !== 'active') throw new Error(lookup.reason);
+      return clientFor(lookup.tenant).listDlpSensitiveTypes();
+    },
+    { logger: options.logger },
+  );
+  const normalizeContext = async (
+    tenant: TenantConfig,
+    contentType: ContentType,
+  ): Promise<NormalizeContext> => ({
+    dataStreamNamespace: config.dataStreamNamespace,
+    // Only DLP records name sensitive information types, and they all come in DLP.All.
+    sensitiveTypeName:
+      contentType === 'DLP.All' ? await sensitiveTypes.lookupFor(tenant.tenantId) : undefined,
+  });
 
   const ensureTenants = once(async () => {
     await registry.ensureExists();
@@ -176,6 +216,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       state.ensureExists(),
       blobSink?.ensureExists(),
       ensureTenants(),
+      recordIdLog.ensureExists(),
     ]).then(
       () => undefined,
       (e: unknown) => {
@@ -195,6 +236,8 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     checkpoints,
     state,
     sink,
+    recordDedupe,
+    recordIdLog,
     secrets,
     certificates,
     expiryWatch,
@@ -204,9 +247,11 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     credentialFor,
     clientFor,
     checkContentUri,
+    normalizeContext,
     raiseAlert,
     ensureStorage,
     ensureTenants,
+    ensureQueue: () => queue.ensureExists(),
   };
 }
 

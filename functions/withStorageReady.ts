@@ -4,17 +4,38 @@ import type {
   QueueFunctionDefinition,
   TimerFunctionDefinition,
 } from './definition';
+import { loggerFromContext } from '../shared/log';
+import { describeError } from '../shared/maintenance/describeError';
 
 /**
- * Makes every invocation wait until the queues, tables and container exist. The first call creates
- * them (infra/ normally has); later calls reuse the settled promise, so the cost is one await.
+ * Makes every invocation wait until the storage it needs exists. The first call creates it (infra/
+ * normally has); later calls reuse the settled promise, so the cost is one await. Each function is
+ * given only what it needs: the webhook only the queue, so a Table or Blob outage never turns
+ * Microsoft's deliveries into failures (which would end with the webhook disabled).
  */
 export function withStorageReady(def: FunctionDefinition, ensure: () => Promise<void>): FunctionDefinition {
   switch (def.kind) {
     case 'http': {
       const wrapped: HttpFunctionDefinition = {
         ...def,
-        handler: async (request, context) => (await ensure(), def.handler(request, context)),
+        handler: async (request, context) => {
+          try {
+            await ensure();
+          } catch (error) {
+            // A 503 says "later" to any caller (Microsoft retries a delivery); a thrown error is a 500.
+            const reason = describeError(error);
+            loggerFromContext(context).error('storage is not ready; answering 503', {
+              functionName: def.name,
+              reason,
+            });
+            return {
+              status: 503,
+              body: 'storage is unavailable; retry later',
+              headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' },
+            };
+          }
+          return def.handler(request, context);
+        },
       };
       return wrapped;
     }

@@ -151,8 +151,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 
 var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
-// Names the code reads through CONTENT_QUEUE_NAME, LEDGER_TABLE_NAME, STATE_TABLE_NAME and
-// EVENTS_CONTAINER_NAME: created here and handed to the app under the same names.
+// Names the code reads through CONTENT_QUEUE_NAME, LEDGER_TABLE_NAME, STATE_TABLE_NAME,
+// EVENTS_CONTAINER_NAME and DEDUPE_CONTAINER_NAME: created here and handed to the app under the same names.
 var storageNames = {
   contentQueue: 'o365-content'
   // The Functions host moves a message here after maxDequeueCount (host.json) failed tries.
@@ -161,6 +161,8 @@ var storageNames = {
   stateTable: 'o365state'
   tenantsTable: 'o365tenants'
   eventsContainer: 'o365-events'
+  // Record-Id logs that keep a record Microsoft repeats across blobs from being written twice.
+  dedupeContainer: 'o365-dedupe'
   deploymentContainer: 'app-package-${resourceToken}'
 }
 var clientSecretName = 'o365-client-secret'
@@ -239,6 +241,7 @@ module storage 'app/storage.bicep' = {
     ]
     containerNames: [
       storageNames.eventsContainer
+      storageNames.dedupeContainer
       storageNames.deploymentContainer
     ]
   }
@@ -351,6 +354,7 @@ module functionApp 'app/function.bicep' = {
     stateTableName: storageNames.stateTable
     tenantsTableName: storageNames.tenantsTable
     eventsContainerName: storageNames.eventsContainer
+    dedupeContainerName: storageNames.dedupeContainer
     appInsightsConnectionString: appInsights.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
     clientSecretName: clientSecretName

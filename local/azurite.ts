@@ -1,6 +1,7 @@
 /**
- * Starts Azurite (from node_modules) in memory on free ports, for `npm start`, tests and benchmarks.
- * It runs as a child process so its own logging and shutdown stay out of ours.
+ * Starts Azurite (from node_modules) in memory on free ports, for `npm start`, tests and benchmarks,
+ * or on disk in a given folder when a test needs storage that outlives a process. It runs as a child
+ * process so its own logging and shutdown stay out of ours.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -31,13 +32,15 @@ export interface StartAzuriteOptions {
   /** Fixed ports (npm start uses the standard 10000-10002); 0 or absent picks free ones. */
   ports?: { blob?: number; queue?: number; table?: number };
   startTimeoutMs?: number;
+  /** Keep the data in this folder (Azurite's --location) instead of in memory. */
+  location?: string;
 }
 
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteInstance> {
   const entry = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
     entry,
-    '--inMemoryPersistence',
+    ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',

@@ -45,6 +45,10 @@ export interface ReceiverRigOptions {
   clientOptions?: ServiceOptions['clientOptions'];
   hostJson?: HostJsonQueues;
   deferralBaseSeconds?: number;
+  /** Claim lease on a blob (default: the function timeout plus a minute); tests shorten it. */
+  claimLeaseSeconds?: number;
+  /** How long a received queue message stays hidden while processed (local host default 300 s). */
+  queueLeaseSeconds?: number;
   /** Keep every log line (tests); benchmarks drop them. */
   keepLogs?: boolean;
   onBlobDone?(outcome: BlobOutcome): void;
@@ -100,6 +104,7 @@ export async function startReceiver(
   const outcomes: BlobOutcome[] = [];
   const definitions = defineReceiverFunctions(services, {
     deferralBaseSeconds: options.deferralBaseSeconds,
+    claimLeaseSeconds: options.claimLeaseSeconds,
     onBlobDone: (o) => {
       if (!quiet) outcomes.push(o);
       options.onBlobDone?.(o);
@@ -111,6 +116,7 @@ export async function startReceiver(
     hostJson: options.hostJson,
     timers: 'manual',
     logger: log,
+    queueLeaseSeconds: options.queueLeaseSeconds,
   });
   try {
     const client = services.clientFor(config.tenants[0]);

@@ -24,6 +24,11 @@ export interface ContentMessage {
    * waits are taken as new delayed messages so they do not use up the queue's dequeue count.
    */
   deferrals?: number;
+  /**
+   * How often the fetch waited because another worker held the blob's claim. Kept apart from
+   * `deferrals`: waiting for a live claim never turns into a failure, however long it takes.
+   */
+  claimWaits?: number;
 }
 
 const contentMessageSchema = z.object({
@@ -37,6 +42,7 @@ const contentMessageSchema = z.object({
   source: z.enum(['webhook', 'backfill', 'replay']),
   enqueuedAt: z.string(),
   deferrals: z.number().int().nonnegative().optional(),
+  claimWaits: z.number().int().nonnegative().optional(),
 });
 
 export class InvalidContentMessageError extends Error {

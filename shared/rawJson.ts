@@ -1,11 +1,14 @@
 /**
- * Two symbols that let already-made JSON text travel with the objects it belongs to, so the hot path
- * does not serialize the same data twice. JSON.stringify ignores symbol keys, so neither can leak
+ * Symbols that let already-made JSON text travel with the objects it belongs to, so the hot path
+ * does not serialize the same data twice. JSON.stringify ignores symbol keys, so none can leak
  * into any output.
  * - RAW_JSON_TEXT: on a record parsed from a content blob, the exact text it arrived as.
+ * - RAW_JSON_DEPTH: beside it, how deeply that text nests (the splitter counts it for free), so a
+ *   record too deep for JSON readers is found without walking it.
  * - SERIALIZED_JSON: on an event, its complete JSON text, which a sink may write as is.
  */
 export const RAW_JSON_TEXT: unique symbol = Symbol('m365.rawJsonText');
+export const RAW_JSON_DEPTH: unique symbol = Symbol('m365.rawJsonDepth');
 export const SERIALIZED_JSON: unique symbol = Symbol('m365.serializedJson');
 
 /**
@@ -24,6 +27,22 @@ export function rawJsonTextOf(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const text = (value as { [RAW_JSON_TEXT]?: unknown })[RAW_JSON_TEXT];
   return typeof text === 'string' ? text : undefined;
+}
+
+/** Records the nesting depth of a record's raw text (1 for a flat object). */
+export function attachJsonDepth(target: object, depth: number): void {
+  Object.defineProperty(target, RAW_JSON_DEPTH, {
+    value: depth,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+}
+
+export function rawJsonDepthOf(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const depth = (value as { [RAW_JSON_DEPTH]?: unknown })[RAW_JSON_DEPTH];
+  return typeof depth === 'number' ? depth : undefined;
 }
 
 export function serializedJsonOf(value: object): string | undefined {

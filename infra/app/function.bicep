@@ -22,6 +22,7 @@ param ledgerTableName string
 param stateTableName string
 param tenantsTableName string
 param eventsContainerName string
+param dedupeContainerName string
 
 param appInsightsConnectionString string
 param keyVaultUri string
@@ -120,6 +121,7 @@ var appSettings = {
   STATE_TABLE_NAME: stateTableName
   TENANTS_TABLE_NAME: tenantsTableName
   EVENTS_CONTAINER_NAME: eventsContainerName
+  DEDUPE_CONTAINER_NAME: dedupeContainerName
 
   KEY_VAULT_URL: keyVaultUri
 

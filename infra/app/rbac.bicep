@@ -21,7 +21,7 @@ var roles = {
   keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
 }
 
-// Blob: host leases, timer state, the deployment package and the events sink.
+// Blob: host leases, timer state, the deployment package, the events sink and the record-Id logs.
 // Queue: the content queue and its poison queue. Table: ledger and checkpoints.
 var storageRoles = [
   roles.storageBlobDataOwner

@@ -5,7 +5,10 @@
  * ones are still written, and the exit status is 1 if any was rejected.
  */
 import { readFile } from 'node:fs/promises';
+import { splitJsonArray } from '../../shared/managementApi';
 import { normalizeRecord, NormalizeContext } from '../../shared/normalize';
+import { serializeEvent } from '../../shared/normalize/serialize';
+import { attachJsonText, RAW_JSON_TEXT } from '../../shared/rawJson';
 import type { CliCommand, CliIo } from './command';
 
 const USAGE =
@@ -64,13 +67,13 @@ export function splitInput(text: string): Located[] | { error: string } {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   if (trimmed.startsWith('[')) {
-    let parsed: unknown;
+    // Split as the pipeline splits content blobs, so each record keeps its exact text (event.original).
+    let parsed: unknown[];
     try {
-      parsed = JSON.parse(trimmed);
+      parsed = splitJsonArray(trimmed);
     } catch (e) {
       return { error: `input is not valid JSON: ${(e as Error).message}` };
     }
-    if (!Array.isArray(parsed)) return { error: 'input is not a JSON array' };
     return parsed.map((value, i) => ({ where: `index ${i}`, value }));
   }
   try {
@@ -85,7 +88,11 @@ export function splitInput(text: string): Located[] | { error: string } {
     const line = lines[i].trim();
     if (line === '') continue;
     try {
-      out.push({ where: `line ${i + 1}`, value: JSON.parse(line) as unknown });
+      const value = JSON.parse(line) as unknown;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        attachJsonText(value, RAW_JSON_TEXT, line);
+      }
+      out.push({ where: `line ${i + 1}`, value });
       parsedAny = true;
     } catch (e) {
       out.push({ where: `line ${i + 1}`, error: `invalid JSON (${(e as Error).message})` });
@@ -94,6 +101,17 @@ export function splitInput(text: string): Located[] | { error: string } {
   if (!parsedAny)
     return { error: `input is neither a JSON array nor NDJSON: ${out[0]?.where}: ${out[0]?.error}` };
   return out;
+}
+
+/** The record's event as one line of JSON, or why there is none. */
+function eventLine(value: unknown, context: NormalizeContext): { line: string } | { error: string } {
+  const result = normalizeRecord(value, context);
+  if (!result.ok) return { error: result.reason };
+  try {
+    return { line: serializeEvent(result.event) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
@@ -134,18 +152,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   let rejected = 0;
   let pending = '';
   for (const item of records) {
-    const result = item.error === undefined ? normalizeRecord(item.value, options.context) : undefined;
-    if (result?.ok) {
-      pending += JSON.stringify(result.event) + '\n';
+    const outcome = item.error === undefined ? eventLine(item.value, options.context) : { error: item.error };
+    if ('line' in outcome) {
+      pending += outcome.line + '\n';
       if (pending.length >= FLUSH_CHARS) {
         await write(io.stdout, pending);
         pending = '';
       }
     } else {
       rejected++;
-      io.stderr.write(
-        `rejected record at ${item.where}: ${item.error ?? (result && !result.ok ? result.reason : '')}\n`,
-      );
+      io.stderr.write(`rejected record at ${item.where}: ${outcome.error}\n`);
     }
   }
   if (pending !== '') await write(io.stdout, pending);

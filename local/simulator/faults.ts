@@ -17,10 +17,24 @@ export interface FaultBook extends PublicFaultBook {
   take(target: FaultTarget): FaultRule | undefined;
 }
 
-export function createFaultBook(): FaultBook {
-  const rules: { rule: FaultRule; left: number }[] = [];
+export function createFaultBook(clock: () => Date = () => new Date()): FaultBook {
+  const rules: { rule: FaultRule; left: number; until?: number }[] = [];
+  const dropLapsed = () => {
+    const now = clock().getTime();
+    for (let i = rules.length - 1; i >= 0; i--) {
+      const until = rules[i].until;
+      if (until !== undefined && now >= until) rules.splice(i, 1);
+    }
+  };
   return {
     add(rule) {
+      if (rule.durationMs !== undefined) {
+        if (!Number.isFinite(rule.durationMs) || rule.durationMs <= 0) {
+          throw new RangeError('fault durationMs must be a positive number');
+        }
+        rules.push({ rule: { ...rule }, left: Infinity, until: clock().getTime() + rule.durationMs });
+        return;
+      }
       const left = rule.times ?? 1;
       if (!Number.isInteger(left) || left < 1) throw new RangeError(`fault times must be a positive integer`);
       rules.push({ rule: { ...rule }, left });
@@ -29,9 +43,11 @@ export function createFaultBook(): FaultBook {
       rules.length = 0;
     },
     pending() {
-      return rules.map(({ rule, left }) => ({ ...rule, times: left }));
+      dropLapsed();
+      return rules.map(({ rule, left }) => (Number.isFinite(left) ? { ...rule, times: left } : { ...rule }));
     },
     take(target) {
+      dropLapsed();
       const index = rules.findIndex(({ rule }) => matches(rule, target));
       if (index < 0) return undefined;
       const entry = rules[index];
@@ -60,6 +76,7 @@ const METHOD_NAMES: Record<FaultTarget['operation'], string> = {
   content: 'ListContent',
   notifications: 'ListNotifications',
   fetch: 'GetBlob',
+  sensitiveTypes: 'ListDlpSensitiveTypes',
   graph: 'Graph',
 };
 
@@ -71,7 +88,11 @@ export function methodNameOf(operation: FaultTarget['operation']): string {
 export const ANONYMOUS_PUBLISHER = '00000000-0000-0000-0000-000000000000';
 
 export type RenderedFault =
-  { kind: 'response'; response: SimResponse } | { kind: 'drop' } | { kind: 'delay'; delayMs: number };
+  | { kind: 'response'; response: SimResponse }
+  | { kind: 'drop' }
+  | { kind: 'delay'; delayMs: number }
+  /** Answer normally, but send only `afterBytes` of the body, then hang for `stallMs` and cut. */
+  | { kind: 'stall'; afterBytes?: number; stallMs?: number };
 
 export function renderFault(
   rule: FaultRule,
@@ -120,6 +141,8 @@ export function renderFault(
       });
     case 'wrong-shape':
       return respond({ status: 200, body: wrongShapeFor(target.operation) });
+    case 'stall-body':
+      return { kind: 'stall', afterBytes: rule.afterBytes, stallMs: rule.delayMs };
   }
 }
 

@@ -7,6 +7,7 @@
  * "DLPRuleMatch" next to the documented "DlpRuleMatch", numbers sent as strings.
  */
 import type { ContentType } from '../../shared/contentTypes';
+import { DLP_SENSITIVE_TYPES } from './dlpSensitiveTypes';
 import { hex8Of, scramble32, SeededRandom } from './seededRandom';
 
 export interface GenerateOptions {
@@ -131,11 +132,8 @@ const MAIL_SUBJECTS = [
   'FW: Contract draft',
 ];
 const FOLDERS = ['\\Inbox', '\\Sent Items', '\\Deleted Items', '\\Inbox\\Projects', '\\Archive'];
-const SENSITIVE_TYPES = [
-  '50842eb7-edc8-4019-85dd-5a5c1f2bb085', // CreditCardNumber
-  '0e9b3178-9678-47dd-a509-37222ca96b42', // EUDebitCardNumber
-  'a44669fe-0d48-453d-a9b1-2cc83f2cba77', // U.S. Social Security Number
-];
+/** The types a DLP rule matches: the first three the tenant lists (local/simulator/dlpSensitiveTypes.ts). */
+const SENSITIVE_TYPES = DLP_SENSITIVE_TYPES.slice(0, 3).map((t) => t.id);
 
 /** Generates `count` records of one content type; fast enough for a million in a benchmark. */
 export function generateRecords(

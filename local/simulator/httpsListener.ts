@@ -141,6 +141,10 @@ async function serve(
       }
       if (rendered.kind === 'delay') {
         await deps.sleep(rendered.delayMs);
+      } else if (rendered.kind === 'stall') {
+        const answer = await routes.handle(simReq, target);
+        await sendThenStall(res, answer, deps, rendered, record);
+        return;
       } else {
         send(res, rendered.response, deps, record);
         return;
@@ -161,6 +165,41 @@ async function serve(
 
 function send(res: ServerResponse, answer: SimResponse, deps: ListenerDeps, record?: RecordedRequest): void {
   if (res.destroyed || res.writableEnded) return;
+  const { headers, payload } = rendered(answer, deps);
+  res.sendDate = false;
+  res.writeHead(answer.status, headers);
+  res.end(payload);
+  if (record) record.statusCode = answer.status;
+}
+
+/**
+ * Sends the status, the headers (with the full Content-Length) and the first part of the body, then
+ * keeps the connection open without a byte more until `stallMs` passes or the simulator stops, and
+ * cuts it: what a client sees when the server dies mid-body.
+ */
+async function sendThenStall(
+  res: ServerResponse,
+  answer: SimResponse,
+  deps: ListenerDeps,
+  stall: { afterBytes?: number; stallMs?: number },
+  record?: RecordedRequest,
+): Promise<void> {
+  if (res.destroyed || res.writableEnded) return;
+  const { headers, payload } = rendered(answer, deps);
+  const body = Buffer.from(payload, 'utf8');
+  const cut = Math.max(0, Math.min(body.length - 1, stall.afterBytes ?? Math.floor(body.length / 2)));
+  res.sendDate = false;
+  res.writeHead(answer.status, headers);
+  res.write(body.subarray(0, cut));
+  if (record) record.statusCode = answer.status;
+  await deps.sleep(stall.stallMs ?? 24 * 60 * 60 * 1000);
+  res.destroy();
+}
+
+function rendered(
+  answer: SimResponse,
+  deps: ListenerDeps,
+): { headers: Record<string, string>; payload: string } {
   const date: Record<string, string> = deps.dateHeader === false ? {} : { Date: deps.clock().toUTCString() };
   const headers: Record<string, string> = { ...date, ...answer.headers };
   let payload = '';
@@ -174,10 +213,7 @@ function send(res: ServerResponse, answer: SimResponse, deps: ListenerDeps, reco
     }
   }
   headers['Content-Length'] = String(Buffer.byteLength(payload));
-  res.sendDate = false;
-  res.writeHead(answer.status, headers);
-  res.end(payload);
-  if (record) record.statusCode = answer.status;
+  return { headers, payload };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

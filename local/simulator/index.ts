@@ -44,7 +44,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
   const validations: WebhookValidation[] = [];
-  const faults = createFaultBook();
+  const faults = createFaultBook(clock);
   const stopping = new AbortController();
   // Every webhook POST in flight listens on it; many tenants subscribing at once are many POSTs.
   setMaxListeners(0, stopping.signal);
@@ -172,7 +172,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const stored = directory.publish(
         tenant,
         contentType,
-        JSON.stringify(records),
+        publishOptions.layout === 'indentedCrlf'
+          ? JSON.stringify(records, null, 2).replace(/\n/g, '\r\n')
+          : JSON.stringify(records),
         records.length,
         publishOptions.createdAt ?? clock(),
       );

@@ -1,7 +1,8 @@
 /**
  * The Office 365 Management Activity API of the simulated tenants:
- * /api/v1.0/{tenantId}/activity/feed/subscriptions/{start,stop,list,content,notifications} and the
- * content blobs at /api/v1.0/{tenantId}/activity/feed/audit/{contentId}.
+ * /api/v1.0/{tenantId}/activity/feed/subscriptions/{start,stop,list,content,notifications}, the
+ * content blobs at /api/v1.0/{tenantId}/activity/feed/audit/{contentId}, and the DLP sensitive
+ * information type names at /api/v1.0/{tenantId}/activity/feed/resources/dlpSensitiveTypes.
  */
 import { randomBytes } from 'node:crypto';
 import { isContentType, type ContentType } from '../../shared/contentTypes';
@@ -10,6 +11,7 @@ import { apiErrors, errorBody, type ApiError } from './apiErrors';
 import { isWellFormedContentId } from './contentIds';
 import { resolveContentWindow, type ContentWindow } from './contentWindow';
 import type { SimulatorContext } from './context';
+import { DLP_SENSITIVE_TYPES } from './dlpSensitiveTypes';
 import { ANONYMOUS_PUBLISHER, methodNameOf, type FaultTarget } from './faults';
 import { publisherOf, type ListenerRoutes, type SimRequest, type SimResponse } from './httpsListener';
 import type { WebhookValidation } from './model';
@@ -40,7 +42,7 @@ export interface ManagementApiSettings {
   startSpacingRetryAfter: boolean;
 }
 
-type ApiOperation = 'start' | 'stop' | 'list' | 'content' | 'notifications' | 'fetch';
+type ApiOperation = 'start' | 'stop' | 'list' | 'content' | 'notifications' | 'fetch' | 'sensitiveTypes';
 
 interface ApiRoute {
   operation: ApiOperation;
@@ -78,6 +80,8 @@ export function managementApiRoutes(ctx: SimulatorContext, settings: ManagementA
           return listAvailable(ctx, settings, tenant, req, route.operation);
         case 'fetch':
           return fetchContent(ctx, tenant, route.contentId ?? '');
+        case 'sensitiveTypes':
+          return { status: 200, body: DLP_SENSITIVE_TYPES.map((t) => ({ id: t.id, name: t.name })) };
       }
     },
   };
@@ -95,6 +99,8 @@ function routeOf(req: SimRequest): ApiRoute | undefined {
   if (method === 'GET' && rest === 'subscriptions/content') return { operation: 'content', tenantId };
   if (method === 'GET' && rest === 'subscriptions/notifications')
     return { operation: 'notifications', tenantId };
+  if (method === 'GET' && rest === 'resources/dlpSensitiveTypes')
+    return { operation: 'sensitiveTypes', tenantId };
   if (method === 'GET' && rest.startsWith('audit/'))
     return { operation: 'fetch', tenantId, contentId: rest.slice(6) };
   return undefined;

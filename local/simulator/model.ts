@@ -119,6 +119,11 @@ export interface PublishOptions {
   createdAt?: Date;
   /** Default: push.autoPush. */
   notify?: boolean;
+  /**
+   * How the blob's JSON is laid out: `compact` (default, as Microsoft serves it today) or
+   * `indentedCrlf`, indented with CRLF line ends, as a proxy or a future API version might serve it.
+   */
+  layout?: 'compact' | 'indentedCrlf';
 }
 
 export interface GenerateSpec {
@@ -138,20 +143,38 @@ export type FaultKind =
   | 'slow'
   | 'drop'
   | 'non-json'
-  | 'wrong-shape';
+  | 'wrong-shape'
+  /** A 200 whose body stops part-way and then hangs (a fetch in progress when a worker dies). */
+  | 'stall-body';
 
 export type FaultOperation =
-  'token' | 'start' | 'stop' | 'list' | 'content' | 'notifications' | 'fetch' | 'graph' | 'any';
+  | 'token'
+  | 'start'
+  | 'stop'
+  | 'list'
+  | 'content'
+  | 'notifications'
+  | 'fetch'
+  | 'sensitiveTypes'
+  | 'graph'
+  | 'any';
 
 export interface FaultRule {
   operation: FaultOperation;
   kind: FaultKind;
-  /** How many matching requests it affects (default 1). */
+  /** How many matching requests it affects (default 1). Ignored with durationMs. */
   times?: number;
+  /**
+   * Affects every matching request for this long after the rule is added, then lapses: an outage
+   * of a given length (e.g. the token endpoint answering 503 for two minutes).
+   */
+  durationMs?: number;
   /** Adds a Retry-After header. */
   retryAfterSeconds?: number;
-  /** For 'slow' (default 2000). */
+  /** For 'slow' (default 2000); for 'stall-body', how long the body hangs (default: until stop). */
   delayMs?: number;
+  /** For 'stall-body': bytes of the body sent before it stalls (default: half). */
+  afterBytes?: number;
   tenantId?: string;
   /** Narrows a 'fetch' rule to one blob. */
   contentId?: string;

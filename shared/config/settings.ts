@@ -109,6 +109,8 @@ export interface StorageNames {
   stateTable: string;
   eventsContainer: string;
   tenantsTable: string;
+  /** Blob container of the record-Id logs that keep one record from being written twice. */
+  dedupeContainer: string;
 }
 
 export interface AppConfig {
@@ -187,6 +189,8 @@ export const SETTINGS = {
   STATE_TABLE_NAME: 'Table of checkpoints and alert state (default o365state).',
   EVENTS_CONTAINER_NAME: 'Blob container the NDJSON sink writes to (default o365-events).',
   TENANTS_TABLE_NAME: 'Table of the tenant registry (default o365tenants).',
+  DEDUPE_CONTAINER_NAME:
+    'Blob container of the record-Id logs that suppress records repeated across blobs (default o365-dedupe).',
   KEY_VAULT_URL: 'Key Vault holding the client secrets, e.g. https://kv-x.vault.azure.net.',
   SECRET_CACHE_SECONDS: 'How long a secret read from Key Vault is reused (default 300).',
   AZURE_CLIENT_ID: 'Client id of the user-assigned managed identity.',
@@ -204,7 +208,8 @@ export const SETTINGS = {
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
   ALERT_WEBHOOK_URL: 'Optional https incoming-webhook URL (Teams/Slack/generic) that receives every alert.',
-  DATA_STREAM_NAMESPACE: 'Namespace of the Elastic data stream names (default default).',
+  DATA_STREAM_NAMESPACE:
+    'data_stream.namespace of every event (logs-o365.audit-<namespace> in Elastic; default "default").',
   ...SINK_SETTINGS,
   ...AZURE_SINK_SETTINGS,
 } as const;
@@ -421,6 +426,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       stateTable: r.storageName('STATE_TABLE_NAME', 'o365state', 'table'),
       eventsContainer: r.storageName('EVENTS_CONTAINER_NAME', 'o365-events', 'container'),
       tenantsTable: r.storageName('TENANTS_TABLE_NAME', 'o365tenants', 'table'),
+      dedupeContainer: r.storageName('DEDUPE_CONTAINER_NAME', 'o365-dedupe', 'container'),
     },
     keyVault: { url: keyVaultUrl, secretCacheSeconds: r.integer('SECRET_CACHE_SECONDS', 300, 0, 86400) },
     managedIdentityClientId,

@@ -8,6 +8,7 @@ import { credentialOf, type AppConfig, type CredentialKind, type TenantConfig } 
 import type { ContentType } from '../contentTypes';
 import type { OperationOptions, Subscription } from '../managementApi';
 import type { CheckpointActivity } from '../state/checkpoints';
+import type { LedgerSummary } from '../state/contentLedger';
 import { checkpointLagMinutes } from './backfillPlan';
 import { describeError } from './describeError';
 import type { KeeperState } from './subscriptionKeeper';
@@ -24,6 +25,7 @@ export interface HealthSources {
   checkpoints: { listActivity(): Promise<CheckpointActivity[]> };
   state: KeeperState;
   queue?: { depth(): Promise<{ queued: number; poison: number }> };
+  ledger?: { summarize(tenantId: string, since: Date): Promise<LedgerSummary[]> };
 }
 
 export interface ContentTypeHealth {
@@ -35,6 +37,8 @@ export interface ContentTypeHealth {
   lastBackfillAt?: string;
   checkpoint?: string;
   checkpointLagMinutes?: number;
+  /** Blobs finished and records held back as repeats of another blob's, over the last 24 hours. */
+  last24h?: { blobsCompleted: number; blobsLost: number; suppressedRecords: number };
 }
 
 export interface TenantHealth {
@@ -48,6 +52,7 @@ export interface TenantHealth {
   secretExpiresOn?: string;
   secretCheckedAt?: string;
   subscriptionsError?: string;
+  ledgerError?: string;
   contentTypes: ContentTypeHealth[];
 }
 
@@ -59,6 +64,8 @@ export interface HealthReport {
   queueError?: string;
   tenants: TenantHealth[];
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Lag past which backfill is considered behind (two default timer periods plus slack). */
 export const CHECKPOINT_LAG_WARN_MINUTES = 60;
@@ -165,6 +172,15 @@ async function tenantHealth(
       problems.push(`${tenant.tenantId}: ${noun} expires in ${th.secretDaysLeft} day(s)`);
     }
   }
+  let finished: LedgerSummary[] | undefined;
+  if (sources.ledger) {
+    try {
+      finished = await sources.ledger.summarize(tenant.tenantId, new Date(now.getTime() - DAY_MS));
+    } catch (e) {
+      th.ledgerError = describeError(e);
+      problems.push(`${tenant.tenantId}: ledger unreadable: ${th.ledgerError}`);
+    }
+  }
   for (const contentType of sources.config.contentTypes) {
     const sub = subscriptions?.find((s) => s.contentType === contentType);
     const seen = activity.find((a) => a.tenantId === tenant.tenantId && a.contentType === contentType);
@@ -180,6 +196,14 @@ async function tenantHealth(
       checkpoint,
       checkpointLagMinutes: lag,
     };
+    if (finished) {
+      const f = finished.find((x) => x.contentType === contentType);
+      ct.last24h = {
+        blobsCompleted: f?.completed ?? 0,
+        blobsLost: f?.lost ?? 0,
+        suppressedRecords: f?.suppressedRecords ?? 0,
+      };
+    }
     th.contentTypes.push(ct);
     const where = `${tenant.tenantId}/${contentType}`;
     if (subscriptions && ct.subscription !== 'enabled')

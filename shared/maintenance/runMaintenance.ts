@@ -38,6 +38,8 @@ export interface MaintenanceServices extends Omit<
 > {
   ledger: BackfillStores['ledger'] & { pruneFinishedBefore(cutoff: Date): Promise<number> };
   queue: BackfillStores['queue'] & { depth(): Promise<{ queued: number; poison: number }> };
+  /** The record-Id logs of the cross-blob de-duplication; pruned with the ledger. */
+  recordIdLog?: { pruneNotModifiedSince(cutoff: Date): Promise<number> };
   config: Pick<AppConfig, 'contentTypes' | 'webhook' | 'maintenance'>;
   /** The tenants served: the registry's enabled tenants (seeded from the settings). */
   directory: { list(): Promise<TenantConfig[]> };
@@ -55,6 +57,8 @@ export type MaintenanceTask = 'subscriptions' | 'backfill' | 'secretExpiry' | 'l
 
 /** Ledger entries are kept a day longer than Microsoft keeps content, then deleted. */
 export const LEDGER_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+/** A record repeated within this time of its last sighting is suppressed; older record-Id logs go. */
+export const RECORD_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface MaintenanceOptions {
   now?: Date;
@@ -107,6 +111,8 @@ export interface MaintenanceReport {
   poisonDepth?: number;
   /** Tenants the run's budget left no time for; the next run starts with them. */
   notStarted: string[];
+  /** Record-Id logs deleted because nothing was added to them within the de-duplication window. */
+  recordLogsPruned?: number;
 }
 
 export const SECRET_REPORT_SCOPE = 'secretExpiryReport';
@@ -225,6 +231,18 @@ export async function runMaintenance(
       logger.warn('could not prune old ledger entries; will try again next run', {
         reason: describeError(error),
       });
+    }
+    if (services.recordIdLog) {
+      try {
+        report.recordLogsPruned = await services.recordIdLog.pruneNotModifiedSince(
+          new Date(now.getTime() - RECORD_DEDUPE_WINDOW_MS),
+        );
+      } catch (error) {
+        report.failures += 1;
+        logger.warn('could not prune old record-Id logs; will try again next run', {
+          reason: describeError(error),
+        });
+      }
     }
   }
   if (tasks.has('poisonQueue') && !options.tenantIds) {

@@ -4,10 +4,12 @@
  * become a burst of token requests). Failures are typed here, keeping the Entra AADSTS code.
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { isNetworkError } from './errorClassification';
+import { isTransientTokenFailure } from './errorClassification';
 import { TokenAcquisitionError, tokenAcquisitionErrorFrom } from './errors';
 
 export const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
+/** How long one token request (Key Vault read included) may take before it counts as a transient failure. */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;
 
 export class AccessTokenCache {
   private token: AccessToken | undefined;
@@ -18,6 +20,7 @@ export class AccessTokenCache {
     private readonly scope: string,
     private readonly clock: () => Date = () => new Date(),
     private readonly refreshMarginMs: number = DEFAULT_REFRESH_MARGIN_MS,
+    private readonly timeoutMs: number = DEFAULT_TOKEN_TIMEOUT_MS,
   ) {}
 
   /** A bearer token for the scope. Throws TokenAcquisitionError. */
@@ -46,11 +49,24 @@ export class AccessTokenCache {
 
   private async refresh(): Promise<AccessToken> {
     let token: AccessToken | null;
+    // A hung token endpoint would otherwise hold every caller (they share this refresh) until the
+    // function times out; the abort also ends the credential's own request.
+    const controller = new AbortController();
+    const timedOut = new TokenAcquisitionError(
+      `Could not get an access token: no answer within ${this.timeoutMs} ms`,
+      { transient: true },
+    );
+    const timer = setTimeout(() => controller.abort(timedOut), this.timeoutMs);
     try {
-      token = await this.credential.getToken(this.scope);
+      token = await untilAborted(
+        this.credential.getToken(this.scope, { abortSignal: controller.signal }),
+        controller.signal,
+      );
     } catch (error) {
       if (error instanceof TokenAcquisitionError) throw error;
-      throw tokenAcquisitionErrorFrom(error, isNetworkError(error) && !hasEntraAnswer(error));
+      throw tokenAcquisitionErrorFrom(error, isTransientTokenFailure(error));
+    } finally {
+      clearTimeout(timer);
     }
     if (!token || typeof token.token !== 'string' || token.token === '') {
       throw new TokenAcquisitionError('Could not get an access token: the credential returned none', {
@@ -60,11 +76,6 @@ export class AccessTokenCache {
     this.token = token;
     return token;
   }
-}
-
-/** An error that carries Entra's own answer (an AADSTS code) is a refusal, not a network fault. */
-function hasEntraAnswer(error: unknown): boolean {
-  return /AADSTS\d+/.test(error instanceof Error ? error.message : String(error));
 }
 
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -21,6 +21,8 @@ import {
   AvailableContent,
   availableContentListSchema,
   describeIssues,
+  DlpSensitiveType,
+  dlpSensitiveTypeListSchema,
   NotificationRecord,
   notificationListSchema,
   Subscription,
@@ -106,6 +108,7 @@ export class ManagementActivityClient {
       tenant.endpoints.tokenScope,
       this.clock,
       options.tokenRefreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS,
+      this.idleTimeoutMs,
     );
     this.transport = new ApiTransport(tokens, {
       requestTimeoutMs: this.idleTimeoutMs,
@@ -246,6 +249,23 @@ export class ManagementActivityClient {
         options,
       ),
     );
+  }
+
+  /**
+   * The tenant's DLP sensitive information types, `{id, name}`: DLP records name the types they
+   * matched by GUID only. Names come in the API's default language (en-US).
+   */
+  async listDlpSensitiveTypes(options: OperationOptions = {}): Promise<DlpSensitiveType[]> {
+    const { value } = await this.transport.send(
+      {
+        operation: 'listDlpSensitiveTypes',
+        method: 'GET',
+        url: this.url('resources/dlpSensitiveTypes', {}),
+        abortSignal: options.abortSignal,
+      },
+      (response) => readJson(response, dlpSensitiveTypeListSchema, 'listDlpSensitiveTypes'),
+    );
+    return value;
   }
 
   /** The records of one content blob. The contentUri is checked before any token is requested. */

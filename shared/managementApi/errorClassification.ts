@@ -113,3 +113,39 @@ export function isNetworkError(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Entra's own "try again later" answers: AADSTS90033 (a transient error has occurred) and
+ * AADSTS90055/AADSTS50196 (too many requests), or the OAuth `temporarily_unavailable` error.
+ */
+const TRANSIENT_ENTRA_ANSWER = /AADSTS(?:90033|90055|50196)\b|temporarily_unavailable/;
+/** Reasons a client secret could not be read that pass by themselves (Key Vault busy or unreachable). */
+const TRANSIENT_SECRET_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * True when getting a token failed for a reason that passes: Entra or Key Vault unreachable, timing
+ * out, answering 5xx or throttling. A refused secret or a missing permission is not: asking again
+ * cannot fix it.
+ */
+export function isTransientTokenFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: unknown; reason?: unknown; statusCode?: unknown; message?: unknown };
+  if (e.name === 'SecretUnavailableError') {
+    return (
+      e.reason === 'unreachable' ||
+      (typeof e.statusCode === 'number' && TRANSIENT_SECRET_STATUS.has(e.statusCode))
+    );
+  }
+  const text = `${typeof e.message === 'string' ? e.message : ''} ${entraDescriptionOf(error)}`;
+  if (TRANSIENT_ENTRA_ANSWER.test(text)) return true;
+  if (/AADSTS\d+/.test(text)) return false;
+  if (typeof e.statusCode === 'number')
+    return e.statusCode >= 500 || e.statusCode === 429 || e.statusCode === 408;
+  return isNetworkError(error);
+}
+
+function entraDescriptionOf(error: object): string {
+  const response = (error as { errorResponse?: { error?: unknown; errorDescription?: unknown } })
+    .errorResponse;
+  return [response?.error, response?.errorDescription].filter((v) => typeof v === 'string').join(' ');
+}

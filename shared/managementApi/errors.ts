@@ -13,6 +13,7 @@ export type ManagementOperation =
   | 'listNotifications'
   | 'fetchContent'
   | 'streamContent'
+  | 'listDlpSensitiveTypes'
   | 'token';
 
 export interface ManagementApiErrorDetails {

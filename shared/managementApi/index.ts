@@ -51,4 +51,10 @@ export { AccessTokenCache } from './accessTokenCache';
 export { nextPageLink, type PagedAsyncIterableIterator } from './paging';
 export { withPublisherIdentifier, formatWindowTime } from './requestUrls';
 export { shiftWindowForSkew, type TimeWindow } from './timeWindow';
-export type { Subscription, SubscriptionWebhook, AvailableContent, NotificationRecord } from './schemas';
+export type {
+  Subscription,
+  SubscriptionWebhook,
+  AvailableContent,
+  NotificationRecord,
+  DlpSensitiveType,
+} from './schemas';

@@ -5,7 +5,7 @@
  * escapes to find where each element ends, and lets the native parser do the rest.
  * Pure and synchronous; splitJsonArrayStream adapts it to a byte stream.
  */
-import { attachJsonText, RAW_JSON_TEXT } from '../rawJson';
+import { attachJsonDepth, attachJsonText, RAW_JSON_TEXT } from '../rawJson';
 
 export type JsonArraySplitFailure =
   /** The text does not start with "[". */
@@ -50,6 +50,8 @@ function isWhitespace(c: number): boolean {
 export class JsonArraySplitter {
   private phase: 'before' | 'inArray' | 'after' = 'before';
   private depth = 0;
+  /** The deepest nesting of the current element so far. */
+  private elementDepth = 0;
   private inString = false;
   private escaped = false;
   /** Text of the current element carried over from earlier chunks. */
@@ -150,6 +152,7 @@ export class JsonArraySplitter {
         this.hasContent = true;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         this.depth++;
+        if (this.depth > this.elementDepth) this.elementDepth = this.depth;
         this.hasContent = true;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         if (this.depth > 0) {
@@ -202,7 +205,9 @@ export class JsonArraySplitter {
     // Kept on the record so the event can carry the original without serializing it again.
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       attachJsonText(value, RAW_JSON_TEXT, text.trim());
+      attachJsonDepth(value, this.elementDepth);
     }
+    this.elementDepth = 0;
     out.push(value);
     this.count++;
     this.hasContent = false;

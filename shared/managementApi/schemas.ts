@@ -57,7 +57,12 @@ export const notificationRecordSchema = availableContentSchema.extend({
 
 export const notificationListSchema = z.array(notificationRecordSchema);
 
+/** One DLP sensitive information type of `resources/dlpSensitiveTypes`: `{id, name}`. */
+export const dlpSensitiveTypeSchema = z.object({ id: z.string().min(1), name: z.string().min(1) });
+export const dlpSensitiveTypeListSchema = z.array(dlpSensitiveTypeSchema);
+
 export type Subscription = z.output<typeof subscriptionSchema>;
+export type DlpSensitiveType = z.output<typeof dlpSensitiveTypeSchema>;
 export type SubscriptionWebhook = NonNullable<Subscription['webhook']>;
 export type AvailableContent = z.output<typeof availableContentSchema>;
 export type NotificationRecord = z.output<typeof notificationRecordSchema>;

@@ -3,8 +3,12 @@
  * operation. Operation names are free text across hundreds of services, so most of the work is a
  * verb classifier; the few families a SOC queries first (sign-ins, directory changes, file and
  * mailbox activity, admin cmdlets) get explicit rules in their workload modules.
+ *
+ * Every event is also `web`: these are audit events of a web service, Elastic's mapping files all
+ * of them there, and most prebuilt Microsoft 365 detections start with `event.category:web`.
  */
 import type { EcsEvent, EventCategory, EventKind, EventType } from './ecsEvent';
+import { memoize } from './memo';
 
 export interface Categorization {
   kind: EventKind;
@@ -27,6 +31,14 @@ const EXPECTED_TYPES: Readonly<Record<EventCategory, readonly EventType[]>> = {
 
 export const DEFAULT_CATEGORIZATION: Categorization = { kind: 'event', category: ['web'], type: ['info'] };
 
+/** Operation names are short; a longer value is not one, and is not run through the patterns. */
+export const MAX_OPERATION_CHARS = 256;
+
+/** The operation name to classify, or '' for a value too long to be one. */
+export function operationName(value: string | undefined): string {
+  return value === undefined || value.length > MAX_OPERATION_CHARS ? '' : value;
+}
+
 export type Verb = 'creation' | 'deletion' | 'change' | 'access' | 'info';
 
 // Order matters: "FileDeletedFirstStageRecycleBin" is a deletion, "FolderCreated" a creation.
@@ -40,35 +52,35 @@ const VERBS: readonly [RegExp, Verb][] = [
   [/access|download|view|preview|read|open|search|^get-|sync|login|logon|used/i, 'access'],
 ];
 
-// Operation names repeat endlessly in a feed, and the verb patterns are the costliest regexes per
-// record: remember the answer. Bounded, because the names come from the network.
-const verbCache = new Map<string, Verb>();
-const VERB_CACHE_LIMIT = 4096;
+const verbOfName = memoize((operation): Verb => {
+  for (const [pattern, verb] of VERBS) if (pattern.test(operation)) return verb;
+  return 'info';
+});
 
 export function verbOf(operation: string): Verb {
-  const known = verbCache.get(operation);
-  if (known !== undefined) return known;
-  let found: Verb = 'info';
-  for (const [pattern, verb] of VERBS) {
-    if (pattern.test(operation)) {
-      found = verb;
-      break;
-    }
-  }
-  if (verbCache.size >= VERB_CACHE_LIMIT) verbCache.clear();
-  verbCache.set(operation, found);
-  return found;
+  return operation.length > MAX_OPERATION_CHARS ? 'info' : verbOfName(operation);
+}
+
+/** A workload's categorization of operation names, remembered per name (see memo.ts). */
+export function byOperationName(
+  classify: (operation: string) => Categorization,
+): (name: string) => Categorization {
+  const remembered = memoize(classify, 4096, MAX_OPERATION_CHARS);
+  return (name) => remembered(operationName(name));
 }
 
 /**
- * Keeps only the types ECS expects for the event's categories; falls back to `info` (which every
- * category used here accepts) so a new operation name can never produce a non-conformant event.
+ * Puts `web` first among the categories and keeps only the types ECS expects for at least one of
+ * them; falls back to `info` (which every category used here accepts) so a new operation name can
+ * never produce a non-conformant event.
  */
 export function conform(c: Categorization): Categorization {
+  const category: EventCategory[] = ['web'];
+  for (const cat of c.category) if (!category.includes(cat)) category.push(cat);
   const type = c.type.filter(
-    (t, i) => c.type.indexOf(t) === i && c.category.every((cat) => EXPECTED_TYPES[cat].includes(t)),
+    (t, i) => c.type.indexOf(t) === i && category.some((cat) => EXPECTED_TYPES[cat].includes(t)),
   );
-  return { kind: c.kind, category: c.category, type: type.length > 0 ? type : ['info'] };
+  return { kind: c.kind, category, type: type.length > 0 ? type : ['info'] };
 }
 
 export function categorized(category: EventCategory, ...type: EventType[]): Categorization {
@@ -77,7 +89,9 @@ export function categorized(category: EventCategory, ...type: EventType[]): Cate
 
 /** Puts a categorization on the event: kind, category and type always change together. */
 export function setCategorization(event: EcsEvent, c: Categorization): void {
-  event.event.kind = c.kind;
-  event.event.category = c.category;
-  event.event.type = c.type;
+  const conformed = conform(c);
+  event.event.kind = conformed.kind;
+  // conform made new arrays: a categorization remembered per operation name is never shared.
+  event.event.category = conformed.category;
+  event.event.type = conformed.type;
 }

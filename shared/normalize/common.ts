@@ -1,26 +1,27 @@
 /**
  * The fields every record gets, whatever its workload: time, identity of the record, tenant, actor,
- * client address, user agent, and the Name/Value lists turned into objects.
+ * client address, user agent, outcome, data stream, and the record itself (as `o365.audit`) with
+ * its exact text (as `event.original`).
  */
 import type { ContentType } from '../contentTypes';
+import { rawJsonTextOf } from '../rawJson';
+import { auditRecord } from './auditRecord';
 import { DEFAULT_CATEGORIZATION } from './categorize';
-import { ECS_VERSION, EcsEvent, EcsUserFields } from './ecsEvent';
+import {
+  DATA_STREAM_TYPE,
+  DATASET,
+  DEFAULT_NAMESPACE,
+  ECS_VERSION,
+  EcsEvent,
+  EcsUserFields,
+} from './ecsEvent';
 import { enumName, USER_TYPES } from './enums';
 import { ClientAddress, parseClientAddress } from './ip';
-import { outcomeFromResultStatus } from './outcome';
+import { recordOutcome } from './outcome';
 import { recordTypeName } from './recordTypes';
 import { parseUtcTimestamp } from './time';
-import {
-  asArray,
-  asString,
-  findNameValue,
-  isObject,
-  JsonObject,
-  nameValueObject,
-  safeKey,
-  setOwn,
-  splitAddress,
-} from './values';
+import { memoize } from './memo';
+import { asString, isEmailDomain, isObject, JsonObject, splitAtDomain } from './values';
 
 export interface NormalizeContext {
   /** The tenant the blob was fetched for; used when a record has no OrganizationId. */
@@ -29,36 +30,54 @@ export interface NormalizeContext {
   tenantName?: string;
   contentType?: ContentType;
   contentId?: string;
+  /** `data_stream.namespace` (setting DATA_STREAM_NAMESPACE); default `default`. */
+  dataStreamNamespace?: string;
+  /**
+   * The name of a DLP sensitive information type from its GUID, as the tenant's
+   * `resources/dlpSensitiveTypes` lists it; looked up by the caller, so no I/O happens here.
+   */
+  sensitiveTypeName?: (id: string) => string | undefined;
 }
 
 const SID = /^S-\d-\d+(-\d+)*$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isGuid(value: string): boolean {
-  return GUID.test(value);
+  return value.length === 36 && GUID.test(value);
 }
 
-/**
- * A user from an identifier: a UPN/address gives email, name and domain; `DOMAIN\user` gives name
- * and domain; SIDs and GUIDs stay ids only, since they are not names a person searches for.
- */
-export function userFields(value: string, id?: string): EcsUserFields {
-  const user: EcsUserFields = {};
-  if (id !== undefined) user.id = id;
-  const address = value.includes('@') ? splitAddress(value) : undefined;
-  if (address) {
-    user.email = value;
-    user.name = address.name;
-    user.domain = address.domain;
-    return user;
+export function isSid(value: string): boolean {
+  return value.length <= 256 && SID.test(value);
+}
+
+type Identity = Readonly<Pick<EcsUserFields, 'name' | 'domain' | 'email'>>;
+
+/** What an identifier says about a user; remembered per identifier, since users repeat endlessly. */
+const identityOf = memoize((value): Identity => {
+  const parts = splitAtDomain(value);
+  if (parts) {
+    return isEmailDomain(parts.domain)
+      ? { email: value, name: parts.name, domain: parts.domain }
+      : { name: parts.name, domain: parts.domain };
   }
   const slash = value.indexOf('\\');
-  if (slash > 0 && slash < value.length - 1) {
-    user.name = value.slice(slash + 1);
-    user.domain = value.slice(0, slash);
-  } else if (!SID.test(value) && !GUID.test(value)) {
-    user.name = value;
-  }
+  if (slash > 0 && slash < value.length - 1)
+    return { name: value.slice(slash + 1), domain: value.slice(0, slash) };
+  return isSid(value) || isGuid(value) ? {} : { name: value };
+});
+
+/**
+ * A user from an identifier: `name@domain` gives name and domain (and email when it is an
+ * address); `DOMAIN\user` gives name and domain; SIDs and GUIDs stay ids only, since they are not
+ * names a person searches for.
+ */
+export function userFields(value: string, id?: string): EcsUserFields {
+  const identity = identityOf(value);
+  const user: EcsUserFields = {};
+  if (id !== undefined) user.id = id;
+  if (identity.email !== undefined) user.email = identity.email;
+  if (identity.name !== undefined) user.name = identity.name;
+  if (identity.domain !== undefined) user.domain = identity.domain;
   return user;
 }
 
@@ -84,12 +103,29 @@ export function mergeUser(target: EcsUserFields, extra: EcsUserFields): void {
   if (target.full_name === undefined && extra.full_name !== undefined) target.full_name = extra.full_name;
 }
 
+/**
+ * The person who acted, when the record's UserId names an agent or a system account rather than
+ * them (DLP, system processes on a mailbox, alerts): their name, domain and email replace the ones
+ * read from UserId. `user.id` stays the record's UserId, which `o365.audit.UserId` also keeps.
+ */
+export function setActor(event: EcsEvent, value: string | undefined): void {
+  if (value === undefined) return;
+  const fields = userFields(value);
+  if (fields.name === undefined || fields.domain === undefined) return;
+  const user = (event.user ??= {});
+  user.name = fields.name;
+  user.domain = fields.domain;
+  if (fields.email === undefined) delete user.email;
+  else user.email = fields.email;
+  addRelatedUser(event, value);
+}
+
 export function setTargetUser(event: EcsEvent, value: string | undefined): void {
   if (value === undefined) return;
   const user = (event.user ??= {});
   const target = (user.target ??= {});
   mergeUser(target, userFields(value));
-  if (target.id === undefined && (GUID.test(value) || SID.test(value))) target.id = value;
+  if (target.id === undefined && (isGuid(value) || isSid(value))) target.id = value;
   addRelatedUser(event, value);
 }
 
@@ -107,58 +143,83 @@ function clientAddress(record: JsonObject, event: EcsEvent): ClientAddress | und
   return first;
 }
 
-/**
- * `[{Name, OldValue, NewValue}]` as `{Name: {OldValue, NewValue}}`. Exchange item records list
- * only the names of changed properties (plain strings); those become empty entries.
- */
-export function modifiedPropertiesObject(
-  value: unknown,
-): Record<string, { OldValue?: unknown; NewValue?: unknown }> | undefined {
-  const list = asArray(value);
-  if (!list || list.length === 0) return undefined;
-  const out: Record<string, { OldValue?: unknown; NewValue?: unknown }> = {};
-  let any = false;
-  for (const item of list) {
-    if (typeof item === 'string' && item.trim() !== '') {
-      setOwn(out, safeKey(item.trim()), {});
-      any = true;
-    } else if (isObject(item)) {
-      const name = asString(item.Name);
-      if (name === undefined) continue;
-      const entry: { OldValue?: unknown; NewValue?: unknown } = {};
-      if (item.OldValue !== undefined) entry.OldValue = item.OldValue;
-      if (item.NewValue !== undefined) entry.NewValue = item.NewValue;
-      setOwn(out, safeKey(name), entry);
-      any = true;
-    }
+/** The user agent: UserAgent, else the one Entra puts among ExtendedProperties (any case). */
+function userAgentOf(record: JsonObject, audit: JsonObject): string | undefined {
+  const direct = asString(record.UserAgent);
+  if (direct !== undefined) return direct;
+  const extended = audit.ExtendedProperties;
+  if (!isObject(extended)) return undefined;
+  const exact = asString(extended.UserAgent);
+  if (exact !== undefined) return exact;
+  for (const key of Object.keys(extended)) {
+    if (key.toLowerCase() === 'useragent') return asString(extended[key]);
   }
-  return any ? out : undefined;
+  return undefined;
 }
 
-export function buildCommonEvent(record: JsonObject, id: string, context: NormalizeContext): EcsEvent {
+/**
+ * The record's exact text when it arrived as part of a content blob; otherwise (CLI, tests) the
+ * record serialized. Throws only for a record JSON cannot write (nested too deep).
+ */
+function originalText(record: JsonObject): string {
+  return rawJsonTextOf(record) ?? JSON.stringify(record);
+}
+
+export function buildCommonEvent(
+  record: JsonObject,
+  id: string,
+  context: NormalizeContext,
+  recordType: number | undefined,
+): EcsEvent {
+  const audit = auditRecord(record);
+  const decision = recordOutcome(record, recordType);
+  // Every key is present from the start, in output order (undefined is left out of the JSON): the
+  // events share one shape, and o365, the largest part, comes last.
   const event: EcsEvent = {
+    '@timestamp': parseUtcTimestamp(record.CreationTime),
     ecs: { version: ECS_VERSION },
+    data_stream: {
+      type: DATA_STREAM_TYPE,
+      dataset: DATASET,
+      namespace: context.dataStreamNamespace ?? DEFAULT_NAMESPACE,
+    },
     event: {
       id,
       kind: DEFAULT_CATEGORIZATION.kind,
       category: [...DEFAULT_CATEGORIZATION.category],
       type: [...DEFAULT_CATEGORIZATION.type],
-      outcome: outcomeFromResultStatus(record.ResultStatus) ?? 'unknown',
-      dataset: 'o365.audit',
+      action: asString(record.Operation),
+      code: recordTypeName(record.RecordType),
+      provider: asString(record.Workload),
+      outcome: decision.outcome,
+      reason: decision.reason,
+      severity: undefined,
+      dataset: DATASET,
       module: 'o365',
+      original: originalText(record),
     },
-    o365: { audit: record },
+    message: undefined,
+    organization: undefined,
+    user: undefined,
+    group: undefined,
+    source: undefined,
+    client: undefined,
+    server: undefined,
+    host: undefined,
+    url: undefined,
+    file: undefined,
+    email: undefined,
+    rule: undefined,
+    user_agent: undefined,
+    error: decision.errorCode === undefined ? undefined : { code: decision.errorCode },
+    related: undefined,
+    o365: {
+      audit,
+      content_type: context.contentType,
+      content_id: context.contentId,
+      user_type: enumName(record.UserType, USER_TYPES),
+    },
   };
-
-  const timestamp = parseUtcTimestamp(record.CreationTime);
-  if (timestamp !== undefined) event['@timestamp'] = timestamp;
-
-  const action = asString(record.Operation);
-  if (action !== undefined) event.event.action = action;
-  const provider = asString(record.Workload);
-  if (provider !== undefined) event.event.provider = provider;
-  const code = recordTypeName(record.RecordType);
-  if (code !== undefined) event.event.code = code;
 
   const orgId = asString(record.OrganizationId)?.toLowerCase() ?? context.tenantId?.toLowerCase();
   const orgName = context.tenantName ?? asString(record.OrganizationName);
@@ -176,34 +237,17 @@ export function buildCommonEvent(record: JsonObject, id: string, context: Normal
 
   const address = clientAddress(record, event);
   if (address) {
-    const endpoint =
+    event.source =
       address.port === undefined
         ? { ip: address.ip, address: address.ip }
         : { ip: address.ip, port: address.port, address: address.ip };
-    event.source = endpoint;
     event.client =
       address.port === undefined
         ? { ip: address.ip, address: address.ip }
         : { ip: address.ip, port: address.port, address: address.ip };
   }
 
-  const extended = nameValueObject(record.ExtendedProperties);
-  if (extended) event.o365.extended_properties = extended;
-  const parameters = nameValueObject(record.Parameters);
-  if (parameters) event.o365.parameters = parameters;
-  const modified = modifiedPropertiesObject(record.ModifiedProperties);
-  if (modified) event.o365.modified_properties = modified;
-
-  const agent =
-    asString(record.UserAgent) ??
-    (extended
-      ? (asString(extended.UserAgent) ?? asString(findNameValue(record.ExtendedProperties, 'useragent')))
-      : undefined);
+  const agent = userAgentOf(record, audit);
   if (agent !== undefined) event.user_agent = { original: agent };
-
-  const userType = enumName(record.UserType, USER_TYPES);
-  if (userType !== undefined) event.o365.user_type = userType;
-  if (context.contentType !== undefined) event.o365.content_type = context.contentType;
-  if (context.contentId !== undefined) event.o365.content_id = context.contentId;
   return event;
 }

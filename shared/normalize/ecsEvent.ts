@@ -1,12 +1,18 @@
 /**
- * The shape of one normalized event: ECS fields at the top, the original record and our derived,
+ * The shape of one normalized event: ECS fields at the top, the record's exact text in
+ * `event.original`, the record itself (with its Name/Value lists made objects) and our derived,
  * non-ECS extras under `o365`. Every field is optional except the few every event carries, because
  * records are sparse and a missing field is better than an invented one.
  */
 import type { EventOutcome } from './outcome';
 
-/** The ECS release the field names and types are checked against. */
-export const ECS_VERSION = '9.5.0-dev';
+/** The released ECS version the field names and types are checked against. */
+export const ECS_VERSION = '9.4.0';
+
+/** Elastic's data stream naming: `logs-o365.audit-<namespace>`, as its Office 365 integration uses. */
+export const DATA_STREAM_TYPE = 'logs';
+export const DATASET = 'o365.audit';
+export const DEFAULT_NAMESPACE = 'default';
 
 export type EventKind = 'event' | 'alert';
 export type EventCategory =
@@ -47,6 +53,14 @@ export interface EcsEventFields {
   module: string;
   severity?: number;
   reason?: string;
+  /** The record exactly as the API sent it (JSON text). */
+  original?: string;
+}
+
+export interface EcsDataStream {
+  type: string;
+  dataset: string;
+  namespace: string;
 }
 
 export interface EcsUserFields {
@@ -97,7 +111,10 @@ export interface EcsRuleFields {
   description?: string;
 }
 
-/** Derived extras that have no ECS home; the original record is `audit`. */
+/**
+ * Derived extras that have no ECS home. `audit` is the record, field for field, with its
+ * Parameters, ExtendedProperties, ModifiedProperties and Data made objects (see auditRecord.ts).
+ */
 export interface O365Fields {
   audit: Record<string, unknown>;
   content_type?: string;
@@ -105,9 +122,6 @@ export interface O365Fields {
   user_type?: string;
   logon_type?: string;
   item_type?: string;
-  modified_properties?: Record<string, { OldValue?: unknown; NewValue?: unknown }>;
-  extended_properties?: Record<string, unknown>;
-  parameters?: Record<string, unknown>;
   site?: { url?: string; id?: string };
   mailbox?: { folder?: string; destination_folder?: string; folders?: string[] };
   dlp?: {
@@ -115,7 +129,9 @@ export interface O365Fields {
     actions?: string[];
     blocked?: boolean;
     policy_ids?: string[];
+    /** Sensitive information type names, resolved from their GUIDs where the tenant lists them. */
     sensitive_types?: string[];
+    sensitive_type_ids?: string[];
   };
   alert?: {
     id?: string;
@@ -124,7 +140,6 @@ export interface O365Fields {
     source?: string;
     entity_type?: string;
     entity_id?: string;
-    data?: unknown;
   };
   /** Set only when a workload mapping failed; the common fields are still there. */
   normalize_error?: string;
@@ -134,6 +149,7 @@ export interface EcsEvent {
   '@timestamp'?: string;
   ecs: { version: string };
   event: EcsEventFields;
+  data_stream: EcsDataStream;
   message?: string;
   organization?: { id?: string; name?: string };
   user?: EcsUserFields & { target?: EcsUserFields };

@@ -3,6 +3,7 @@
  * A record that cannot become an event (not an object, no Id) is rejected with a reason; nothing
  * here throws, so one odd record never loses the rest of its content blob.
  */
+import { setCategorization } from './categorize';
 import { addRelatedUser, buildCommonEvent, NormalizeContext } from './common';
 import type { EcsEvent } from './ecsEvent';
 import { recordTypeNumber } from './recordTypes';
@@ -16,7 +17,7 @@ import { applyTeams } from './workloads/teams';
 
 export type { NormalizeContext } from './common';
 export type { EcsEvent } from './ecsEvent';
-export { ECS_VERSION } from './ecsEvent';
+export { ECS_VERSION, DATASET, DEFAULT_NAMESPACE } from './ecsEvent';
 export { RECORD_TYPE_NAMES, recordTypeName } from './recordTypes';
 export { parseClientAddress } from './ip';
 
@@ -26,7 +27,12 @@ const SHAREPOINT_RECORD_TYPES: ReadonlySet<number> = new Set([4, 6, 7, 14, 36, 3
 const EXCHANGE_RECORD_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 18, 19, 50]);
 const ENTRA_RECORD_TYPES: ReadonlySet<number> = new Set([8, 9, 15]);
 
-type WorkloadMapper = (record: JsonObject, event: EcsEvent, recordType: number | undefined) => void;
+type WorkloadMapper = (
+  record: JsonObject,
+  event: EcsEvent,
+  recordType: number | undefined,
+  context: NormalizeContext,
+) => void;
 
 /** Which mapper a record gets: by RecordType first (it is exact), by Workload when it is unknown. */
 function mapperFor(record: JsonObject, recordType: number | undefined): WorkloadMapper | undefined {
@@ -77,35 +83,46 @@ function prune(event: EcsEvent): void {
   if (event.user?.target && isEmpty(event.user.target)) event.user.target = undefined;
 }
 
+/** related.user also holds the short names, as the reference mapping has them. */
+function addRelatedNames(event: EcsEvent): void {
+  const user = event.user;
+  if (user === undefined) return;
+  addRelatedUser(event, user.email);
+  addRelatedUser(event, user.name);
+  addRelatedUser(event, user.target?.name);
+}
+
 export function normalizeRecord(record: unknown, context: NormalizeContext = {}): NormalizeResult {
   if (!isObject(record)) return { ok: false, reason: `record is ${describe(record)}, not a JSON object` };
   const id = asString(record.Id);
   if (id === undefined) return { ok: false, reason: 'record has no Id' };
 
+  const recordType = recordTypeNumber(record.RecordType);
   let event: EcsEvent;
   try {
-    event = buildCommonEvent(record, id, context);
+    event = buildCommonEvent(record, id, context, recordType);
   } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
     return {
       ok: false,
-      reason: `record ${id} could not be read: ${e instanceof Error ? e.message : String(e)}`,
+      reason:
+        e instanceof RangeError
+          ? `record ${id} cannot be written as JSON: ${message}`
+          : `record ${id} could not be read: ${message}`,
     };
   }
-  const recordType = recordTypeNumber(record.RecordType);
   try {
-    mapperFor(record, recordType)?.(record, event, recordType);
+    mapperFor(record, recordType)?.(record, event, recordType, context);
   } catch (e) {
     // A workload mapping bug must not lose the record: the common fields and the original stay.
-    event.event.kind = 'event';
-    event.event.category = ['web'];
-    event.event.type = ['info'];
+    setCategorization(event, { kind: 'event', category: [], type: ['info'] });
     event.o365.normalize_error = e instanceof Error ? e.message : String(e);
   }
   try {
-    if (event.user?.email !== undefined) addRelatedUser(event, event.user.email);
+    addRelatedNames(event);
     prune(event);
   } catch {
-    // prune only deletes; nothing to recover
+    // both only add names or drop empty containers; nothing to recover
   }
   return { ok: true, event };
 }

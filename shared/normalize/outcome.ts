@@ -1,55 +1,117 @@
 /**
- * `event.outcome`. ResultStatus comes in many spellings (Succeeded, Success, success,
- * PartiallySucceeded, Failed, failed, and True/False for Exchange admin cmdlets). Entra sign-ins
- * are the trap: their ResultStatus only says the HTTP exchange worked, so a wrong password can read
- * "Succeeded"; the real result is in ErrorCode (0 = success) and LogonError.
+ * `event.outcome`, decided in one place by the table below (first matching rule wins).
+ *
+ * Most records carry no ResultStatus at all: they describe an operation that happened, so the
+ * default is success. Entra sign-ins are the trap: their ResultStatus only says the HTTP exchange
+ * worked, so a wrong password can read "Succeeded"; the real result is in the operation name
+ * (UserLoginFailed), ErrorCode (0 = success) and LogonError. DLP records report a detection, which
+ * happened whether or not the activity was blocked; the block is kept in `o365.dlp.blocked`.
  */
-import { asInteger, asString } from './values';
+import { asInteger, asString, JsonObject } from './values';
 
 export type EventOutcome = 'success' | 'failure' | 'unknown';
 
-const SUCCESS = new Set(['succeeded', 'success', 'partiallysucceeded', 'true']);
-const FAILURE = new Set(['failed', 'failure', 'false']);
-/** LogonError texts seen on successful sign-ins, which are not errors. */
-const NO_ERROR = new Set(['', 'none', 'success', 'null']);
-
-export function outcomeFromResultStatus(value: unknown): EventOutcome | undefined {
-  const s = asString(value)?.toLowerCase();
-  if (s === undefined) return undefined;
-  if (SUCCESS.has(s)) return 'success';
-  if (FAILURE.has(s)) return 'failure';
-  return undefined;
-}
-
-export interface SignInResult {
-  outcome?: EventOutcome;
-  /** The AADSTS number (or the legacy LoginStatus) when the sign-in failed. */
+export interface OutcomeDecision {
+  outcome: EventOutcome;
+  /** The AADSTS number, LoginStatus or ErrorCode when the operation failed. */
   errorCode?: string;
   /** LogonError, the human-readable reason. */
   reason?: string;
+  /** Which rule of the table decided, for tests and for readers of the code. */
+  rule: OutcomeRuleName;
 }
 
-/** Entra STS logon (RecordType 15): ErrorCode, then LogonError, then the operation name. */
-export function stsSignInResult(record: Record<string, unknown>): SignInResult {
+export type OutcomeRuleName =
+  | 'dlpDetection'
+  | 'failedOperation'
+  | 'errorField'
+  | 'successCode'
+  | 'resultStatus'
+  | 'unrecognizedResultStatus'
+  | 'happened';
+
+const SUCCESS = new Set(['succeeded', 'success', 'partiallysucceeded', 'true']);
+const FAILURE = new Set(['failed', 'failure', 'false']);
+/** ErrorCode and LogonError texts seen on successful operations, which are not errors. */
+const NO_ERROR = new Set(['', '0', 'none', 'success', 'null', 'noerror']);
+
+/** Operation names are short; a longer value is not one and is not scanned. */
+const MAX_OPERATION_CHARS = 256;
+
+export function outcomeFromResultStatus(value: unknown): 'success' | 'failure' | undefined {
+  const s = asString(value);
+  if (s === undefined || s.length > 64) return undefined;
+  const key = s.toLowerCase().replace(/ /g, '');
+  if (SUCCESS.has(key)) return 'success';
+  if (FAILURE.has(key)) return 'failure';
+  return undefined;
+}
+
+interface Signals {
+  operation: string;
+  errorCode?: string;
+  logonError?: string;
+  loginStatus?: number;
+  /** ErrorCode 0 or LoginStatus 0: the sign-in says it succeeded. */
+  successCode: boolean;
+  resultStatus?: string;
+}
+
+function signalsOf(record: JsonObject, recordType: number | undefined): Signals {
+  const operation = asString(record.Operation) ?? '';
+  const code = asString(record.ErrorCode);
   const logonError = asString(record.LogonError);
-  const hasLogonError = logonError !== undefined && !NO_ERROR.has(logonError.toLowerCase());
-  const codeText = asString(record.ErrorCode);
-  const code = asInteger(record.ErrorCode);
-  const reason = hasLogonError ? logonError : undefined;
-  if (codeText !== undefined) {
-    if (code === 0) return { outcome: 'success' };
-    return { outcome: 'failure', errorCode: codeText.replace(/^AADSTS/i, ''), reason };
-  }
-  if (hasLogonError) return { outcome: 'failure', reason };
-  const op = asString(record.Operation)?.toLowerCase();
-  if (op === 'userloginfailed') return { outcome: 'failure' };
-  return { outcome: outcomeFromResultStatus(record.ResultStatus) };
+  // LoginStatus belongs to legacy account logons (RecordType 9); elsewhere it is not documented.
+  const loginStatus = recordType === 9 ? asInteger(record.LoginStatus) : undefined;
+  return {
+    operation: operation.length > MAX_OPERATION_CHARS ? '' : operation.toLowerCase(),
+    errorCode: code === undefined || NO_ERROR.has(code.toLowerCase()) ? undefined : code,
+    logonError: logonError === undefined || NO_ERROR.has(logonError.toLowerCase()) ? undefined : logonError,
+    loginStatus,
+    successCode: (code !== undefined && asInteger(code) === 0) || loginStatus === 0,
+    resultStatus: asString(record.ResultStatus),
+  };
 }
 
-/** Legacy account logon (RecordType 9): LoginStatus 0 is success, anything else a failure code. */
-export function legacySignInResult(record: Record<string, unknown>): SignInResult {
-  const status = asInteger(record.LoginStatus);
-  if (status === 0) return { outcome: 'success' };
-  if (status !== undefined) return { outcome: 'failure', errorCode: String(status) };
-  return { outcome: outcomeFromResultStatus(record.ResultStatus) };
+function failure(s: Signals, rule: OutcomeRuleName): OutcomeDecision {
+  const decision: OutcomeDecision = { outcome: 'failure', rule };
+  const code =
+    s.errorCode ?? (s.loginStatus !== undefined && s.loginStatus !== 0 ? String(s.loginStatus) : undefined);
+  if (code !== undefined) decision.errorCode = code.replace(/^AADSTS/i, '');
+  if (s.logonError !== undefined) decision.reason = s.logonError;
+  return decision;
+}
+
+/** The table. Each rule answers, or passes (undefined) to the next one. */
+const RULES: readonly ((s: Signals) => OutcomeDecision | undefined)[] = [
+  // DlpRuleMatch, DlpRuleUndo, DlpInfo: the detection (or its undo) is what the record reports.
+  (s) => (s.operation.startsWith('dlp') ? { outcome: 'success', rule: 'dlpDetection' } : undefined),
+  // UserLoginFailed, and any other "...Failed" operation, failed whatever ResultStatus says.
+  (s) => (s.operation.includes('failed') ? failure(s, 'failedOperation') : undefined),
+  // A non-zero ErrorCode or LoginStatus, or a LogonError, is an explicit failure.
+  (s) =>
+    s.errorCode !== undefined ||
+    s.logonError !== undefined ||
+    (s.loginStatus !== undefined && s.loginStatus !== 0)
+      ? failure(s, 'errorField')
+      : undefined,
+  // ErrorCode 0 / LoginStatus 0 is the sign-in's own success signal; it outranks ResultStatus.
+  (s) => (s.successCode ? { outcome: 'success', rule: 'successCode' } : undefined),
+  (s) => {
+    if (s.resultStatus === undefined) return undefined;
+    const outcome = outcomeFromResultStatus(s.resultStatus);
+    return outcome === undefined
+      ? { outcome: 'unknown', rule: 'unrecognizedResultStatus' }
+      : { outcome, rule: 'resultStatus' };
+  },
+  () => ({ outcome: 'success', rule: 'happened' }),
+];
+
+export function recordOutcome(record: JsonObject, recordType: number | undefined): OutcomeDecision {
+  const signals = signalsOf(record, recordType);
+  for (const rule of RULES) {
+    const decision = rule(signals);
+    if (decision !== undefined) return decision;
+  }
+  return { outcome: 'success', rule: 'happened' };
 }

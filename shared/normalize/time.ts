@@ -1,11 +1,20 @@
 /**
  * CreationTime is UTC but is written without a zone (`2020-02-10T15:13:13`); JavaScript would read
  * that as local time. A zone is added when none is given, and the result is ISO 8601 in UTC.
+ * Dates are checked field by field: Date.parse would roll `2023-02-29` over into March 1st.
  */
-const HAS_ZONE = /(?:[zZ]|[+-]\d{2}:?\d{2})$/;
-const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?$/;
+const ISO_LIKE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:([zZ])|([+-])(\d{2}):?(\d{2}))?$/;
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return month === 2 && !isLeapYear(year) ? 28 : DAYS_IN_MONTH[month - 1];
+}
 
 /** Two ASCII digits at `at` as a number, or -1. */
 function twoDigits(text: string, at: number): number {
@@ -38,10 +47,35 @@ function plainUtc(text: string): string | undefined {
   const second = twoDigits(text, 17);
   if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined;
   if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  const year = century * 100 + yy;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const maxDay = month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1];
-  return day <= maxDay ? `${text}.000Z` : undefined;
+  return day <= daysInMonth(century * 100 + yy, month) ? `${text}.000Z` : undefined;
+}
+
+/** Every other accepted form: a date alone, a space for the T, fractions, a zone offset. */
+function isoUtc(text: string): string | undefined {
+  const m = ISO_LIKE.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', , sign, offH, offM] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date keeps milliseconds only; longer fractions (the API sometimes writes seven digits) are cut.
+  const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  // Date.UTC reads years below 100 as 19xx; the year is set on its own.
+  date.setUTCFullYear(year);
+  if (sign !== undefined) {
+    const offsetHours = Number(offH);
+    const offsetMinutes = Number(offM);
+    if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+    const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
+    date.setTime(date.getTime() - (sign === '+' ? offset : -offset));
+  }
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 export function parseUtcTimestamp(value: unknown): string | undefined {
@@ -49,14 +83,5 @@ export function parseUtcTimestamp(value: unknown): string | undefined {
   const plain = plainUtc(value);
   if (plain !== undefined) return plain;
   const text = value.trim();
-  if (!ISO_LIKE.test(text)) return undefined;
-  let iso = text.replace(' ', 'T');
-  if (iso.length === 10) iso += 'T00:00:00';
-  if (!HAS_ZONE.test(iso)) iso += 'Z';
-  else iso = iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  // Date keeps milliseconds only; longer fractions (the API sometimes writes seven digits) are cut.
-  iso = iso.replace(/(\.\d{3})\d+/, '$1');
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return undefined;
-  return new Date(ms).toISOString();
+  return text.length > 40 ? undefined : isoUtc(text);
 }

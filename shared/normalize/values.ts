@@ -88,15 +88,6 @@ export function asStringList(value: unknown): string[] {
 }
 
 /**
- * Keys of derived objects (ModifiedProperties and the like) come from the record. Dots would be
- * read as object paths by Elasticsearch-like stores and can collide with a sibling key, so they
- * become underscores; the original names stay in `o365.audit`.
- */
-export function safeKey(name: string): string {
-  return name.includes('.') ? name.replace(/\./g, '_') : name;
-}
-
-/**
  * Sets a key taken from a record. A plain assignment of "__proto__" would replace the prototype
  * instead of adding a key, so that one name is defined as an own property.
  */
@@ -108,58 +99,32 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   }
 }
 
-function hasOwnKey(target: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(target, key);
-}
+/**
+ * Characters that never occur in an address. A character class that excludes "@" on both sides of
+ * the one "@" leaves a pattern nothing to backtrack over, so it stays linear on hostile input.
+ */
+const ADDRESS = /^[^\s@()<>,;:"[\]\\]+@[^\s@()<>,;:"[\]\\]+$/;
+
+/** Longest value read as a user name; identifiers are short, and the cap bounds every scan below. */
+const MAX_IDENTIFIER_CHARS = 512;
 
 /**
- * `[{Name, Value}, ...]` (ExtendedProperties, Parameters, OperationProperties) as `{Name: Value}`.
- * A name seen twice keeps every value, as an array, in order.
+ * `name@domain` split at its one "@", the case kept (as the reference mapping does): also
+ * `app@sharepoint`, which is a name but not an address. Undefined for anything else.
  */
-export function nameValueObject(value: unknown): Record<string, unknown> | undefined {
-  const list = asArray(value);
-  if (!list || list.length === 0) return undefined;
-  const out: Record<string, unknown> = {};
-  let any = false;
-  for (const item of list) {
-    if (!isObject(item)) continue;
-    const name = asString(item.Name);
-    if (name === undefined) continue;
-    const key = safeKey(name);
-    const v = item.Value;
-    if (hasOwnKey(out, key)) {
-      const prev = out[key];
-      setOwn(out, key, Array.isArray(prev) ? [...(prev as unknown[]), v] : [prev, v]);
-    } else {
-      setOwn(out, key, v);
-    }
-    any = true;
-  }
-  return any ? out : undefined;
+export function splitAtDomain(value: string): { name: string; domain: string } | undefined {
+  const at = value.indexOf('@');
+  if (at < 0 || value.length > MAX_IDENTIFIER_CHARS || !ADDRESS.test(value)) return undefined;
+  return { name: value.slice(0, at), domain: value.slice(at + 1) };
 }
 
-/** Looks a name up in a Name/Value list without building the whole object. */
-export function findNameValue(value: unknown, name: string): unknown {
-  const list = asArray(value);
-  if (!list) return undefined;
-  const wanted = name.toLowerCase();
-  for (const item of list) {
-    if (isObject(item) && typeof item.Name === 'string' && item.Name.toLowerCase() === wanted) {
-      return item.Value;
-    }
-  }
-  return undefined;
+/** A domain mail can be sent to (`contoso.com`), not just a name after an "@" (`sharepoint`). */
+export function isEmailDomain(domain: string): boolean {
+  return domain.indexOf('.') > 0 && !domain.endsWith('.') && !domain.includes('..');
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
+/** `name@domain.tld`: an address mail can be sent to, not just a name with an "@". */
 export function isEmailAddress(value: string): boolean {
-  return EMAIL.test(value);
-}
-
-/** `name@domain` split into parts; undefined for anything that is not an address. */
-export function splitAddress(value: string): { name: string; domain: string } | undefined {
-  if (!EMAIL.test(value)) return undefined;
-  const at = value.lastIndexOf('@');
-  return { name: value.slice(0, at), domain: value.slice(at + 1).toLowerCase() };
+  const parts = splitAtDomain(value);
+  return parts !== undefined && isEmailDomain(parts.domain);
 }

@@ -1,11 +1,13 @@
 /**
- * The default sink: one NDJSON blob per content blob, at a path derived only from the content blob
- * itself, so a retry overwrites the same blob instead of adding a second copy.
+ * The default sink: one NDJSON blob per content blob, at a path derived only from the contentId, and
+ * committed only if no blob is there yet (If-None-Match: *). A retry after a finished write finds the
+ * blob and keeps it; a write that died before its commit left only uncommitted blocks, which the
+ * retry's commit replaces. Nothing can replace a finished blob, so no event is written twice.
  *
  * Memory stays bounded for large content: events are serialized lazily into a Readable that
  * `uploadStream` consumes in fixed-size blocks; nothing holds the whole blob.
  */
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { StorageOperationError, storageErrorDetails } from '../storage/storageError';
@@ -26,17 +28,19 @@ const BLOCKS_IN_FLIGHT = 4;
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * `<tenantId>/<contentType>/yyyy/MM/dd/HH/<sha256(contentId), 32 hex>.ndjson`, the hour from
- * contentCreated in UTC; without a usable contentCreated: `<tenantId>/<contentType>/undated/<hash>.ndjson`.
+ * `<tenantId>/<contentType>/yyyy/MM/dd/HH/<sha256(contentId), 32 hex>.ndjson`, the hour read from the
+ * contentId itself (see contentIdTime), else `<tenantId>/<contentType>/undated/<hash>.ndjson`. Only the
+ * contentId decides: a webhook notification may lack contentCreated while a backfill listing of the
+ * same blob has it, and both must land on the same path or every event is written twice.
  */
 export function sinkPathFor(blob: ContentBlobRef): string {
   const hash = createHash('sha256').update(blob.contentId, 'utf8').digest('hex').slice(0, 32);
   const prefix = `${encodeURIComponent(blob.tenantId)}/${encodeURIComponent(blob.contentType)}`;
-  const created = parseContentCreated(blob.contentCreated);
+  const created = contentIdTime(blob.contentId);
   if (created === undefined) return `${prefix}/undated/${hash}.ndjson`;
   const pad = (n: number) => String(n).padStart(2, '0');
   const date = [
-    String(created.getUTCFullYear()).padStart(4, '0'),
+    String(created.getUTCFullYear()),
     pad(created.getUTCMonth() + 1),
     pad(created.getUTCDate()),
     pad(created.getUTCHours()),
@@ -45,33 +49,35 @@ export function sinkPathFor(blob: ContentBlobRef): string {
 }
 
 /**
- * contentCreated is ISO 8601 in practice, but not always with a zone designator; JavaScript would
- * read a zoneless date-time as local time, which would move blobs between hour folders by host.
- * The API's times are UTC, so a missing zone means UTC.
+ * The time a contentId carries, UTC. Microsoft calls the id opaque, but the ids seen in the wild
+ * start with `yyyyMMddHHmmssfff…` digit runs (`20171014180051748005825$20171014180051748005825$
+ * audit_sharepoint$Audit_SharePoint$na0036`; when the two differ the later one matches
+ * contentCreated), and the reference's sample ends a part with the hour (`…spo2015043022$`). The
+ * latest of the digit-run times wins, else the hour; undefined when the id has neither, so an id in
+ * some other shape still gets one stable path.
  */
-export function parseContentCreated(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  const m =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
-      text,
-    );
-  if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    return undefined;
+export function contentIdTime(contentId: string): Date | undefined {
+  let latest: Date | undefined;
+  let hourOnly: Date | undefined;
+  for (const part of contentId.split('$')) {
+    const run = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d*$/.exec(part);
+    if (run) {
+      const t = utcTime(run.slice(1).map(Number));
+      if (t && (!latest || t > latest)) latest = t;
+      continue;
+    }
+    const hour = /[A-Za-z_](\d{4})(\d{2})(\d{2})(\d{2})$/.exec(part);
+    if (hour && !hourOnly) hourOnly = utcTime([...hour.slice(1).map(Number), 0, 0]);
   }
-  // Date would roll a day that the month does not have (2024-02-31) into the next month.
-  if (new Date(Date.UTC(Number(y), month - 1, day)).getUTCDate() !== day) return undefined;
-  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone ? normalizeZone(zone) : 'Z'}`);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return latest ?? hourOnly;
 }
 
-function normalizeZone(zone: string): string {
-  if (zone.toUpperCase() === 'Z') return 'Z';
-  return zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+/** [year, month, day, hour, minute, second] as a UTC time, if it is a real one in a plausible range. */
+function utcTime([y, mo, d, h, mi, s]: number[]): Date | undefined {
+  if (y < 2000 || y > 2199 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date would roll a day that the month does not have (2024-02-31) into the next month.
+  return t.getUTCDate() === d ? t : undefined;
 }
 
 export class BlobNdjsonSink implements EventSink {
@@ -111,10 +117,12 @@ export class BlobNdjsonSink implements EventSink {
       eventCount: '0',
     };
     const body = Readable.from(serialize(events, counter, metadata), { objectMode: false });
+    const client = this.container.getBlockBlobClient(path);
     try {
-      await this.container.getBlockBlobClient(path).uploadStream(body, BLOCK_BYTES, BLOCKS_IN_FLIGHT, {
+      await client.uploadStream(body, BLOCK_BYTES, BLOCKS_IN_FLIGHT, {
         blobHTTPHeaders: { blobContentType: NDJSON_CONTENT_TYPE },
         metadata,
+        conditions: { ifNoneMatch: '*' },
       });
     } catch (error) {
       body.destroy();
@@ -129,6 +137,10 @@ export class BlobNdjsonSink implements EventSink {
           cause: error,
         });
       }
+      // BlobAlreadyExists: an earlier write finished. InvalidBlockList: a writer racing this one
+      // committed first, dropping our staged blocks. Either way the finished blob is the answer.
+      const earlier = isLostCommitRace(error) ? await this.finishedWrite(client) : undefined;
+      if (earlier) return { location: `${this.container.containerName}/${path}`, ...earlier };
       const d = storageErrorDetails(error);
       throw new SinkWriteError({
         sink: this.name,
@@ -145,6 +157,28 @@ export class BlobNdjsonSink implements EventSink {
       bytes: counter.bytes,
     };
   }
+
+  /**
+   * What a finished earlier write left, or undefined when no committed blob can be read (then the
+   * write's own error stands, and the queue retries it).
+   */
+  private async finishedWrite(
+    client: BlockBlobClient,
+  ): Promise<{ events: number; bytes: number; alreadyWritten: true } | undefined> {
+    try {
+      const props = await client.getProperties();
+      // Metadata names are case-insensitive; Azurite answers in lower case, Azure as written.
+      const count = Object.entries(props.metadata ?? {}).find(([k]) => k.toLowerCase() === 'eventcount')?.[1];
+      return { events: Number(count ?? 0), bytes: props.contentLength ?? 0, alreadyWritten: true };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function isLostCommitRace(error: unknown): boolean {
+  const { statusCode, code } = storageErrorDetails(error);
+  return (statusCode === 409 && code === 'BlobAlreadyExists') || code === 'InvalidBlockList';
 }
 
 interface SerializeState {

@@ -1,12 +1,12 @@
-/** An in-memory EventSink with the same replace-per-blob behaviour, for tests and benchmarks. */
+/** An in-memory EventSink that, like the blob sink, keeps the first finished write of a blob. */
 import { sinkPathFor } from './blobNdjsonSink';
 import { ContentBlobRef, EventSink, ndjsonLine, SinkWriteResult } from './sink';
 
 export class MemorySink implements EventSink {
   readonly name = 'memory';
-  /** Events per sink path, as written last. */
+  /** Events per sink path, as the first finished write left them. */
   readonly blobs = new Map<string, object[]>();
-  /** How many writes were made (rewrites included). */
+  /** How many writes were made (those that found the blob already written included). */
   writes = 0;
 
   async write(
@@ -21,6 +21,16 @@ export class MemorySink implements EventSink {
       kept.push(event);
     }
     this.writes++;
+    const earlier = this.blobs.get(path);
+    if (earlier) {
+      const earlierBytes = earlier.reduce((n, e, i) => n + Buffer.byteLength(ndjsonLine(e, i)), 0);
+      return {
+        location: `memory/${path}`,
+        events: earlier.length,
+        bytes: earlierBytes,
+        alreadyWritten: true,
+      };
+    }
     this.blobs.set(path, kept);
     return { location: `memory/${path}`, events: kept.length, bytes };
   }

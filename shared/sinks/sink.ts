@@ -1,7 +1,9 @@
 /**
- * Where normalized events go. One write per content blob, idempotent: writing the same blob again
- * replaces what the earlier write left, so a retried queue message never duplicates events.
- * Other destinations (Event Hubs, HTTP) implement the same interface.
+ * Where normalized events go. One write per content blob, idempotent: once a write of a blob has
+ * finished, a later write of the same blob (a retry after a crash, a late duplicate) leaves it as it
+ * is and reports it, while an unfinished write leaves nothing a retry would trip over. So a retried
+ * queue message never duplicates events. Other destinations (Event Hubs, HTTP) implement the same
+ * interface.
  */
 import { serializedJsonOf } from '../rawJson';
 import type { ContentType } from '../contentTypes';
@@ -10,7 +12,6 @@ export interface ContentBlobRef {
   tenantId: string;
   contentType: ContentType;
   contentId: string;
-  contentCreated?: string;
 }
 
 export interface SinkWriteResult {
@@ -18,6 +19,8 @@ export interface SinkWriteResult {
   location: string;
   events: number;
   bytes: number;
+  /** The blob had been written before; `events` and `bytes` describe that earlier write. */
+  alreadyWritten?: boolean;
 }
 
 export interface EventSink {
@@ -25,7 +28,7 @@ export interface EventSink {
   write(blob: ContentBlobRef, events: AsyncIterable<object> | Iterable<object>): Promise<SinkWriteResult>;
 }
 
-/** A write that did not complete; whatever an earlier write of the same blob left stays in place. */
+/** A write that did not complete; whatever an earlier finished write of the same blob left stays in place. */
 export class SinkWriteError extends Error {
   readonly sink: string;
   readonly contentId: string;

@@ -1,8 +1,17 @@
 /**
- * Which content blobs are finished, per tenant, so duplicate notifications, retried queue messages
- * and backfill re-listings write each blob's events once. A blob is finished when its events reached
- * the sink (`completed`) or when the API no longer has it (`lost`, e.g. AF20051 expired content):
- * neither is fetched again.
+ * Which content blobs are finished, and which one worker is fetching right now, per tenant, so
+ * duplicate notifications, retried queue messages, backfill re-listings and a second instance write
+ * each blob's events once.
+ *
+ * A worker claims a blob before fetching it: an insert-only `inProgress` row naming the owner and a
+ * lease. Only one insert can win; a live claim makes the others wait (they requeue, never drop), and
+ * a claim whose lease ran out (its worker crashed) is taken over with an ETag-checked update, so two
+ * takers cannot both win. Completion is ETag-checked against the claim too. A blob is finished when
+ * its events reached the sink (`completed`) or when the API no longer has it (`lost`, e.g. AF20051
+ * expired content): neither is fetched again.
+ *
+ * The row is updated with Merge, never replaced, so columns added later (a per-sink completion map,
+ * for destinations that finish separately) survive claims, takeovers and releases.
  *
  * Table layout: PartitionKey = tenantId, RowKey = sha256(contentId) hex.
  */
@@ -10,11 +19,11 @@ import { odata, TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { CONTENT_TYPES, ContentType } from '../contentTypes';
 import { settleWithConcurrency } from '../storage/concurrency';
-import { isNotFound, StorageOperationError } from '../storage/storageError';
+import { isNotFound, isWriteConflict, StorageOperationError } from '../storage/storageError';
 import { tableCreator } from './ensureTable';
 import { InvalidTableKeyError, legalKey, sha256Hex } from './tableKeys';
 
-export type LedgerStatus = 'completed' | 'lost';
+export type LedgerStatus = 'inProgress' | 'completed' | 'lost';
 
 export interface LedgerEntry {
   tenantId: string;
@@ -28,48 +37,114 @@ export interface LedgerEntry {
   eventCount?: number;
   /** Records dropped because they repeated an Id already seen in the same blob. */
   duplicateRecords?: number;
+  /** Records not written because another blob of the tenant already carried them (same record Id). */
+  suppressedRecords?: number;
   sinkPath?: string;
-  /** ISO 8601 time the entry was written. */
-  completedAt: string;
+  /** ISO 8601 time the blob was finished (completed or lost); absent while in progress. */
+  completedAt?: string;
   /** Why a blob was recorded as lost (the API's error code and message). */
   reason?: string;
+  /** Claims taken on the blob, the first one included. */
   attempts?: number;
+  /** The worker holding (or last holding) the claim. */
+  owner?: string;
+  /** ISO 8601 end of the claim's lease; past it, another worker may take the blob over. */
+  leaseUntil?: string;
+  /** ISO 8601 time of the first claim. */
+  claimedAt?: string;
+  /** ISO 8601 time of the last change to the row. */
+  updatedAt?: string;
 }
 
-export type CompletedEntry = Omit<LedgerEntry, 'status' | 'completedAt'>;
+export type CompletedEntry = Omit<LedgerEntry, 'status' | 'completedAt' | 'owner' | 'leaseUntil'>;
 
-export interface LostEntry {
+/** What is known of a blob when it is claimed. */
+export interface ClaimRequest {
   tenantId: string;
   contentId: string;
   contentType: ContentType;
-  reason: string;
   contentCreated?: string;
-  attempts?: number;
 }
+
+/** Proof of a claim: later writes are conditional on its ETag. */
+export interface LedgerClaim {
+  tenantId: string;
+  contentId: string;
+  contentType: ContentType;
+  owner: string;
+  leaseUntil: Date;
+  /** True when an expired claim of another worker was taken over. */
+  takenOver: boolean;
+  attempts: number;
+  etag: string;
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed'; claim: LedgerClaim }
+  | { outcome: 'done'; entry: LedgerEntry }
+  | { outcome: 'busy'; owner?: string; leaseUntil: Date };
+
+/** What the blob's completion records. */
+export interface CompletionStats {
+  recordCount?: number;
+  eventCount?: number;
+  duplicateRecords?: number;
+  suppressedRecords?: number;
+  sinkPath?: string;
+}
+
+/**
+ * `recorded`: the claim was still ours and the row now says finished. `alreadyFinished`: another
+ * worker finished the blob first. `superseded`: our lease ran out and another worker holds the blob
+ * now; it will find the sink's copy and finish the row.
+ */
+export type CompletionOutcome = 'recorded' | 'alreadyFinished' | 'superseded';
 
 export interface LedgerCounts {
   completed: number;
   lost: number;
+  inProgress: number;
+}
+
+/** Per content type, over the blobs finished in a period. */
+export interface LedgerSummary {
+  contentType: ContentType;
+  completed: number;
+  lost: number;
+  suppressedRecords: number;
 }
 
 const READ_CONCURRENCY = 16;
+/** Consecutive lost races (insert, then takeover) after which the blob is reported busy. */
+const CLAIM_ROUNDS = 3;
 
 const entitySchema = z.object({
   partitionKey: z.string(),
   contentId: z.string().min(1),
   contentType: z.enum(CONTENT_TYPES),
-  status: z.enum(['completed', 'lost']),
+  status: z.enum(['inProgress', 'completed', 'lost']),
   contentCreated: z.string().optional(),
   recordCount: z.number().optional(),
   eventCount: z.number().optional(),
   duplicateRecords: z.number().optional(),
+  suppressedRecords: z.number().optional(),
   sinkPath: z.string().optional(),
-  completedAt: z.string(),
+  completedAt: z.string().optional(),
   reason: z.string().optional(),
   attempts: z.number().optional(),
+  owner: z.string().optional(),
+  leaseUntil: z.string().optional(),
+  claimedAt: z.string().optional(),
+  updatedAt: z.string().optional(),
 });
 
 type LedgerEntity = Omit<LedgerEntry, 'tenantId'> & { partitionKey: string; rowKey: string };
+
+interface StoredRow {
+  /** Undefined when the row does not match the schema (edited by hand, older format). */
+  entry?: LedgerEntry;
+  etag: string;
+}
 
 export class ContentLedger {
   readonly ensureExists: () => Promise<void>;
@@ -80,57 +155,171 @@ export class ContentLedger {
 
   /**
    * The entry for a blob, or undefined when there is none. A row that no longer matches the schema
-   * (edited by hand, older format) also reads as undefined: fetching a blob twice is harmless, the
-   * sink overwrites; skipping one would lose its events.
+   * also reads as undefined: fetching a blob twice is harmless (the sink keeps the first copy);
+   * skipping one would lose its events.
    */
   async get(tenantId: string, contentId: string): Promise<LedgerEntry | undefined> {
-    const keys = ledgerKeys(tenantId, contentId);
-    let raw: unknown;
-    try {
-      raw = await this.table.getEntity(keys.partitionKey, keys.rowKey);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw new StorageOperationError(`read ledger entry of ${contentId}`, error);
-    }
-    const parsed = entitySchema.safeParse(raw);
-    if (!parsed.success || parsed.data.contentId !== contentId) return undefined;
-    const { partitionKey, ...rest } = parsed.data;
-    return dropUndefined({ tenantId: partitionKey, ...rest });
+    return (await this.readRow(ledgerKeys(tenantId, contentId), contentId))?.entry;
   }
 
+  /** True when the blob is completed or lost; a blob in progress is not done. */
   async isDone(tenantId: string, contentId: string): Promise<boolean> {
-    return (await this.get(tenantId, contentId)) !== undefined;
+    return isFinished((await this.get(tenantId, contentId))?.status);
   }
 
-  /** The contentIds (first occurrence, input order) that are neither completed nor lost. */
-  async filterNotDone(tenantId: string, contentIds: readonly string[]): Promise<string[]> {
+  /** The status of the blob whose ledger key (sha256 of its contentId) is `rowKey`. */
+  async statusByKey(tenantId: string, rowKey: string): Promise<LedgerStatus | undefined> {
+    const row = await this.readRow({ partitionKey: legalKey('tenantId', tenantId), rowKey });
+    return row?.entry?.status;
+  }
+
+  /**
+   * The contentIds (first occurrence, input order) worth enqueueing: neither finished nor claimed by
+   * a worker whose lease is still running. A blob whose claim expired is included: its worker is gone.
+   */
+  async filterNotDone(
+    tenantId: string,
+    contentIds: readonly string[],
+    now: Date = new Date(),
+  ): Promise<string[]> {
     const unique = [...new Set(contentIds)];
-    const results = await settleWithConcurrency(unique, READ_CONCURRENCY, (id) => this.isDone(tenantId, id));
+    const results = await settleWithConcurrency(unique, READ_CONCURRENCY, (id) => this.get(tenantId, id));
     const failed = results.find((r) => !r.ok);
     if (failed && !failed.ok) throw failed.error;
     return unique.filter((_, i) => {
       const r = results[i];
-      return r.ok && !r.value;
+      return r.ok && !isFinished(r.value?.status) && !(r.value && isLiveClaim(r.value, now));
     });
   }
 
-  async markCompleted(entry: CompletedEntry): Promise<void> {
-    await this.write({ ...entry, status: 'completed', completedAt: new Date().toISOString() });
+  /**
+   * Claims a blob for `owner` for `leaseMs`. Answers `done` when it is finished, `busy` while another
+   * worker's lease runs, else the claim (a new row, or an expired claim taken over).
+   */
+  async claim(
+    request: ClaimRequest,
+    owner: string,
+    leaseMs: number,
+    now: Date = new Date(),
+  ): Promise<ClaimResult> {
+    const keys = ledgerKeys(request.tenantId, request.contentId);
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const at = now.toISOString();
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      try {
+        const created = await this.table.createEntity(
+          dropUndefined<LedgerEntity>({
+            ...keys,
+            contentId: request.contentId,
+            contentType: request.contentType,
+            contentCreated: request.contentCreated,
+            status: 'inProgress',
+            owner,
+            leaseUntil: leaseUntil.toISOString(),
+            claimedAt: at,
+            updatedAt: at,
+            attempts: 1,
+          }),
+        );
+        return {
+          outcome: 'claimed',
+          claim: { ...request, owner, leaseUntil, takenOver: false, attempts: 1, etag: etagOf(created) },
+        };
+      } catch (error) {
+        if (!isWriteConflict(error)) throw new StorageOperationError(`claim ${request.contentId}`, error);
+      }
+      const row = await this.readRow(keys, request.contentId);
+      if (!row) continue; // pruned between our insert and our read: insert again
+      const entry = row.entry;
+      if (entry && isFinished(entry.status)) return { outcome: 'done', entry };
+      if (entry && isLiveClaim(entry, now)) {
+        return { outcome: 'busy', owner: entry.owner, leaseUntil: new Date(entry.leaseUntil!) };
+      }
+      // An expired claim, or a row we cannot read: take it over, conditional on what we just read.
+      const attempts = (entry?.attempts ?? 0) + 1;
+      try {
+        const updated = await this.table.updateEntity(
+          dropUndefined<LedgerEntity>({
+            ...keys,
+            contentId: request.contentId,
+            contentType: request.contentType,
+            contentCreated: request.contentCreated ?? entry?.contentCreated,
+            status: 'inProgress',
+            owner,
+            leaseUntil: leaseUntil.toISOString(),
+            claimedAt: entry?.claimedAt ?? at,
+            updatedAt: at,
+            attempts,
+          }),
+          entry ? 'Merge' : 'Replace',
+          { etag: row.etag },
+        );
+        return {
+          outcome: 'claimed',
+          claim: { ...request, owner, leaseUntil, takenOver: true, attempts, etag: etagOf(updated) },
+        };
+      } catch (error) {
+        if (!isWriteConflict(error) && !isNotFound(error)) {
+          throw new StorageOperationError(`take over the claim on ${request.contentId}`, error);
+        }
+      }
+    }
+    // Another worker won every race: it is working on the blob now.
+    return { outcome: 'busy', leaseUntil };
+  }
+
+  /** Records the claimed blob as completed, if the claim is still ours. */
+  complete(claim: LedgerClaim, stats: CompletionStats, now: Date = new Date()): Promise<CompletionOutcome> {
+    return this.finish(claim, { status: 'completed', ...stats }, now);
+  }
+
+  /** Records that the claimed blob can no longer be fetched (its events are lost). */
+  completeLost(claim: LedgerClaim, reason: string, now: Date = new Date()): Promise<CompletionOutcome> {
+    return this.finish(claim, { status: 'lost', reason }, now);
   }
 
   /**
-   * Records that a blob can no longer be fetched. A blob already completed stays completed: its
-   * events were written, and a late expiry error (a redelivered message) must not hide that.
+   * Gives the claim up before its lease ends (the try failed or was put off), so the next try need
+   * not wait for the lease. Best effort: a row changed meanwhile is left as it is.
    */
-  async markLost(entry: LostEntry): Promise<void> {
-    const existing = await this.get(entry.tenantId, entry.contentId);
-    if (existing?.status === 'completed') return;
-    await this.write({ ...entry, status: 'lost', completedAt: new Date().toISOString() });
+  async release(claim: LedgerClaim, now: Date = new Date()): Promise<void> {
+    const keys = ledgerKeys(claim.tenantId, claim.contentId);
+    try {
+      await this.table.updateEntity(
+        { ...keys, leaseUntil: now.toISOString(), updatedAt: now.toISOString() },
+        'Merge',
+        { etag: claim.etag },
+      );
+    } catch (error) {
+      if (isWriteConflict(error) || isNotFound(error)) return;
+      throw new StorageOperationError(`release the claim on ${claim.contentId}`, error);
+    }
+  }
+
+  /**
+   * Records a completed blob without a claim (operator tools, tests). It replaces whatever the row
+   * held.
+   */
+  async markCompleted(entry: CompletedEntry, now: Date = new Date()): Promise<void> {
+    const { tenantId, ...props } = entry;
+    const at = now.toISOString();
+    const entity: LedgerEntity = {
+      ...ledgerKeys(tenantId, entry.contentId),
+      ...props,
+      status: 'completed',
+      completedAt: at,
+      updatedAt: at,
+    };
+    try {
+      await this.table.upsertEntity(dropUndefined(entity), 'Replace');
+    } catch (error) {
+      throw new StorageOperationError(`write ledger entry (completed) of ${entry.contentId}`, error);
+    }
   }
 
   /** Counts by status, for one tenant or all (a scan that reads only the status column). */
   async counts(tenantId?: string): Promise<LedgerCounts> {
-    const out: LedgerCounts = { completed: 0, lost: 0 };
+    const out: LedgerCounts = { completed: 0, lost: 0, inProgress: 0 };
     const filter = tenantId === undefined ? undefined : odata`PartitionKey eq ${tenantId}`;
     try {
       const pages = this.table.listEntities<{ status?: unknown }>({
@@ -139,6 +328,7 @@ export class ContentLedger {
       for await (const entity of pages) {
         if (entity.status === 'completed') out.completed++;
         else if (entity.status === 'lost') out.lost++;
+        else if (entity.status === 'inProgress') out.inProgress++;
       }
     } catch (error) {
       throw new StorageOperationError('count ledger entries', error);
@@ -146,13 +336,47 @@ export class ContentLedger {
     return out;
   }
 
+  /** Per content type, the blobs of a tenant finished since `since` and the records they suppressed. */
+  async summarize(tenantId: string, since: Date): Promise<LedgerSummary[]> {
+    const byType = new Map<ContentType, LedgerSummary>();
+    const filter = odata`PartitionKey eq ${tenantId} and completedAt ge ${since.toISOString()}`;
+    try {
+      const pages = this.table.listEntities<{
+        status?: unknown;
+        contentType?: unknown;
+        suppressedRecords?: unknown;
+      }>({
+        queryOptions: { filter, select: ['status', 'contentType', 'suppressedRecords'] },
+      });
+      for await (const entity of pages) {
+        const contentType = entity.contentType;
+        if (typeof contentType !== 'string' || !(CONTENT_TYPES as readonly string[]).includes(contentType))
+          continue;
+        const s = byType.get(contentType as ContentType) ?? {
+          contentType: contentType as ContentType,
+          completed: 0,
+          lost: 0,
+          suppressedRecords: 0,
+        };
+        byType.set(s.contentType, s);
+        if (entity.status === 'completed') s.completed++;
+        else if (entity.status === 'lost') s.lost++;
+        if (typeof entity.suppressedRecords === 'number') s.suppressedRecords += entity.suppressedRecords;
+      }
+    } catch (error) {
+      throw new StorageOperationError('summarize ledger entries', error);
+    }
+    return [...byType.values()];
+  }
+
   /**
-   * Deletes entries finished before `cutoff`. Microsoft keeps content for 7 days, so a blob finished
-   * more than that ago can no longer be notified or listed again; its entry only costs storage.
-   * Returns how many were deleted.
+   * Deletes entries finished before `cutoff`, and claims abandoned that long ago. Microsoft keeps
+   * content for 7 days, so a blob finished more than that ago can no longer be notified or listed
+   * again; its entry only costs storage. Returns how many were deleted.
    */
   async pruneFinishedBefore(cutoff: Date): Promise<number> {
-    const filter = odata`completedAt lt ${cutoff.toISOString()}`;
+    const at = cutoff.toISOString();
+    const filter = odata`completedAt lt ${at} or (status eq ${'inProgress'} and updatedAt lt ${at})`;
     const keys: { partitionKey: string; rowKey: string }[] = [];
     try {
       const pages = this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } });
@@ -175,15 +399,78 @@ export class ContentLedger {
     return keys.length;
   }
 
-  private async write(entry: LedgerEntry): Promise<void> {
-    const { tenantId, ...props } = entry;
-    const entity: LedgerEntity = { ...ledgerKeys(tenantId, entry.contentId), ...props };
+  private async finish(
+    claim: LedgerClaim,
+    fields: Partial<LedgerEntity> & { status: 'completed' | 'lost' },
+    now: Date,
+  ): Promise<CompletionOutcome> {
+    const keys = ledgerKeys(claim.tenantId, claim.contentId);
+    const at = now.toISOString();
+    const entity = dropUndefined<LedgerEntity>({
+      ...keys,
+      contentId: claim.contentId,
+      contentType: claim.contentType,
+      ...fields,
+      completedAt: at,
+      updatedAt: at,
+      leaseUntil: at,
+    });
     try {
-      await this.table.upsertEntity(dropUndefined(entity), 'Replace');
+      const result = await this.table.updateEntity(entity, 'Merge', { etag: claim.etag });
+      claim.etag = etagOf(result);
+      return 'recorded';
     } catch (error) {
-      throw new StorageOperationError(`write ledger entry (${entry.status}) of ${entry.contentId}`, error);
+      if (!isWriteConflict(error) && !isNotFound(error)) {
+        throw new StorageOperationError(`write ledger entry (${fields.status}) of ${claim.contentId}`, error);
+      }
+    }
+    const row = await this.readRow(keys, claim.contentId);
+    if (row?.entry && isFinished(row.entry.status)) return 'alreadyFinished';
+    if (row) return 'superseded';
+    // The row vanished (pruned by hand?): the blob is finished all the same, so say so.
+    try {
+      await this.table.createEntity(entity);
+      return 'recorded';
+    } catch (error) {
+      if (isWriteConflict(error)) return 'superseded';
+      throw new StorageOperationError(`write ledger entry (${fields.status}) of ${claim.contentId}`, error);
     }
   }
+
+  private async readRow(
+    keys: { partitionKey: string; rowKey: string },
+    contentId?: string,
+  ): Promise<StoredRow | undefined> {
+    let raw: Record<string, unknown> & { etag?: string };
+    try {
+      raw = await this.table.getEntity(keys.partitionKey, keys.rowKey);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new StorageOperationError(`read ledger entry of ${contentId ?? keys.rowKey}`, error);
+    }
+    const etag = typeof raw.etag === 'string' ? raw.etag : '*';
+    const parsed = entitySchema.safeParse(raw);
+    if (!parsed.success || (contentId !== undefined && parsed.data.contentId !== contentId)) return { etag };
+    const { partitionKey, ...rest } = parsed.data;
+    return { etag, entry: dropUndefined({ tenantId: partitionKey, ...rest }) };
+  }
+}
+
+function isFinished(status: LedgerStatus | undefined): boolean {
+  return status === 'completed' || status === 'lost';
+}
+
+function isLiveClaim(entry: LedgerEntry, now: Date): boolean {
+  if (entry.status !== 'inProgress' || entry.leaseUntil === undefined) return false;
+  const until = Date.parse(entry.leaseUntil);
+  return Number.isFinite(until) && until > now.getTime();
+}
+
+function etagOf(response: { etag?: string }): string {
+  // Every successful write answers with an ETag; '*' would make the next write unconditional.
+  if (!response.etag)
+    throw new StorageOperationError('read the ETag of a ledger write', new Error('no ETag'));
+  return response.etag;
 }
 
 export function ledgerKeys(tenantId: string, contentId: string): { partitionKey: string; rowKey: string } {

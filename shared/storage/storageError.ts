@@ -53,3 +53,48 @@ function firstLine(text: string): string {
   const line = text.split('\n', 1)[0].trim();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
+
+/**
+ * Statuses with which Azure Storage says "not now": 429/503 ServerBusy throttling, 500
+ * OperationTimedOut/InternalError, gateway failures, and request timeouts. Worth trying again later.
+ */
+const TRANSIENT_STORAGE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Socket-level failures the storage SDKs report as a RestError without a status. */
+const TRANSIENT_STORAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'REQUEST_SEND_ERROR',
+]);
+
+/**
+ * True when a Blob, Queue or Table call failed for a reason that passes: throttling, a busy or
+ * failing server, or the service being unreachable. Looks through wrappers (SinkWriteError,
+ * StorageOperationError) by their `cause`, and only at errors that come from storage: an API error
+ * with a 503 is the API's, classified elsewhere.
+ */
+export function isTransientStorageFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { name, statusCode, code } = e as { name?: unknown; statusCode?: unknown; code?: unknown };
+    if (STORAGE_ERROR_NAMES.has(String(name))) {
+      if (typeof statusCode === 'number') {
+        if (TRANSIENT_STORAGE_STATUS.has(statusCode)) return true;
+      } else if (typeof code === 'string' && TRANSIENT_STORAGE_CODES.has(code)) {
+        return true;
+      }
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Errors raised by the storage SDKs (RestError) and this project's storage wrappers. */
+const STORAGE_ERROR_NAMES = new Set([
+  'RestError',
+  'StorageOperationError',
+  'SinkWriteError',
+  'QueueWriteError',
+]);

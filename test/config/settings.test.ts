@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       stateTable: 'o365state',
       eventsContainer: 'o365-events',
       tenantsTable: 'o365tenants',
+      dedupeContainer: 'o365-dedupe',
     });
     expect(c.secretExpiry.thresholdsDays).toEqual([30, 14, 7, 1]);
   });

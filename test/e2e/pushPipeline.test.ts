@@ -7,6 +7,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { generateRecords, type PublishedContent } from '../../local/simulator';
 import { CONTENT_TYPES, type ContentType } from '../../shared/contentTypes';
 import { AUTH_ID, startReceiverRig, STRANGER, TENANT, type ReceiverRig } from '../../local/receiverRig';
+import { countsOf, quickQueues } from './support';
 
 const BLOBS_PER_TYPE = 11;
 const RECORDS_PER_BLOB = 4;
@@ -40,12 +41,6 @@ async function sinkEvents(r: ReceiverRig): Promise<{ ids: string[]; blobs: numbe
   return { ids, blobs };
 }
 
-function countsOf(values: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return m;
-}
-
 async function postToWebhook(body: string, authId = AUTH_ID): Promise<number> {
   const response = await fetch(rig.webhookUrl, {
     method: 'POST',
@@ -73,13 +68,7 @@ beforeAll(async () => {
   rig = await startReceiverRig({
     // Two tries per request: a single 500 is absorbed by the client, two 403s reach the deferral.
     clientOptions: { maxAttempts: 2, retryDelay: { baseMs: 20, maxMs: 100 } },
-    hostJson: {
-      batchSize: 16,
-      maxDequeueCount: 5,
-      visibilityTimeout: '00:00:01',
-      maxPollingInterval: '00:00:00.250',
-      messageEncoding: 'base64',
-    },
+    hostJson: quickQueues(),
     deferralBaseSeconds: 1,
   });
   const { sim } = rig;

@@ -11,25 +11,80 @@ import {
   type BlobOutcome,
   type FetchContentDependencies,
 } from '../../functions/fetchContent';
-import {
-  checkContentUri,
-  contentUriFor,
-  OTHER_TENANT_ID,
-  TENANT_ID,
-  testConfig,
-} from '../notifications/tenantFixture';
+import { checkContentUri } from '../../functions/services';
+import { RecordDedupe } from '../../shared/dedupe/recordDedupe';
+import { RecordReservedElsewhereError } from '../../shared/dedupe/withoutRepeatedRecords';
+import { MemoryRecordIdLog } from '../../shared/dedupe/memoryRecordIdLog';
+import { TokenAcquisitionError } from '../../shared/managementApi/errors';
+import { SinkWriteError } from '../../shared/sinks/sink';
+import type { FetchLedger } from '../../functions/fetchContent';
+import { StorageOperationError } from '../../shared/storage/storageError';
+import { contentUriFor, OTHER_TENANT_ID, TENANT_ID, testConfig } from '../notifications/tenantFixture';
 import { linesAt, recordingContext } from './support';
 
 const config = testConfig();
 const tenant = config.tenants[0];
 const MAX_DEQUEUE = 5;
 
+const LEASE_SECONDS = 660;
+
 interface LedgerRow {
-  status: 'completed' | 'lost';
+  status: 'inProgress' | 'completed' | 'lost';
   reason?: string;
   eventCount?: number;
   duplicateRecords?: number;
+  suppressedRecords?: number;
   recordCount?: number;
+  owner?: string;
+  leaseUntil?: number;
+  etag?: string;
+  attempts?: number;
+}
+
+/** The ledger's claim rules over a Map: insert-only claim, live lease busy, ETag-checked writes. */
+function fakeLedger(rows: Map<string, LedgerRow>): FetchLedger {
+  let version = 0;
+  const keyOf = (c: { tenantId: string; contentId: string }) => `${c.tenantId}|${c.contentId}`;
+  const finished = (row?: LedgerRow) => row?.status === 'completed' || row?.status === 'lost';
+  const finish = async (claim: { tenantId: string; contentId: string; etag: string }, row: LedgerRow) => {
+    const current = rows.get(keyOf(claim));
+    if (current?.etag !== claim.etag)
+      return finished(current) ? ('alreadyFinished' as const) : ('superseded' as const);
+    rows.set(keyOf(claim), row);
+    return 'recorded' as const;
+  };
+  return {
+    async claim(request, owner, leaseMs, now) {
+      const row = rows.get(keyOf(request));
+      if (row && finished(row)) {
+        return { outcome: 'done', entry: { ...request, status: row.status } };
+      }
+      if (row?.status === 'inProgress' && (row.leaseUntil ?? 0) > now.getTime()) {
+        return { outcome: 'busy', owner: row.owner, leaseUntil: new Date(row.leaseUntil!) };
+      }
+      const etag = String(++version);
+      const attempts = (row?.attempts ?? 0) + 1;
+      const leaseUntil = now.getTime() + leaseMs;
+      rows.set(keyOf(request), { status: 'inProgress', owner, leaseUntil, etag, attempts });
+      return {
+        outcome: 'claimed',
+        claim: {
+          ...request,
+          owner,
+          leaseUntil: new Date(leaseUntil),
+          takenOver: row !== undefined,
+          attempts,
+          etag,
+        },
+      };
+    },
+    complete: (claim, stats) => finish(claim, { status: 'completed', ...stats }),
+    completeLost: (claim, reason) => finish(claim, { status: 'lost', reason }),
+    async release(claim, now) {
+      const row = rows.get(keyOf(claim));
+      if (row?.etag === claim.etag) row.leaseUntil = now.getTime();
+    },
+  };
 }
 
 function message(overrides: Partial<ContentMessage> = {}): ContentMessage {
@@ -119,20 +174,8 @@ function rig(
   const deps: FetchContentDependencies = {
     queueName: 'o365-content',
     tenants: config.tenants,
-    ledger: {
-      isDone: async (t, id) => ledger.has(`${t}|${id}`),
-      markCompleted: async (e) => {
-        ledger.set(`${e.tenantId}|${e.contentId}`, {
-          status: 'completed',
-          eventCount: e.eventCount,
-          duplicateRecords: e.duplicateRecords,
-          recordCount: e.recordCount,
-        });
-      },
-      markLost: async (e) => {
-        ledger.set(`${e.tenantId}|${e.contentId}`, { status: 'lost', reason: e.reason });
-      },
-    },
+    ledger: fakeLedger(ledger),
+    claimLeaseSeconds: LEASE_SECONDS,
     sink,
     streamContent: (_t, uri) => {
       r.fetched.push(uri);
@@ -181,7 +224,9 @@ describe('fetchContent function', () => {
       status: 'completed',
       eventCount: 3,
       duplicateRecords: 1,
+      suppressedRecords: 0,
       recordCount: 4,
+      sinkPath: expect.any(String),
     });
     expect(r.outcomes[0]).toMatchObject({ status: 'written', stats: { records: 4, events: 3 } });
     expect(r.notified).toEqual([`${TENANT_ID}|Audit.SharePoint`]);
@@ -256,7 +301,7 @@ describe('fetchContent function', () => {
     await r.run(message());
     // base 4 s, first deferral: half fixed + half jitter (0.5) = 3 s.
     expect(r.requeued).toEqual([{ message: { ...message(), deferrals: 1 }, delaySeconds: 3 }]);
-    expect(r.ledger.size).toBe(0);
+    expect(r.ledger.get(`${TENANT_ID}|20240501$blob$01`)).toMatchObject({ status: 'inProgress' });
     expect(r.outcomes[0]).toMatchObject({ status: 'deferred', delaySeconds: 3 });
   });
 
@@ -307,7 +352,7 @@ describe('fetchContent function', () => {
     const done = r.run(message(), 2);
     await expect(done).rejects.toThrow(/AF20010/);
     expect(r.alerts).toEqual([]);
-    expect(r.ledger.size).toBe(0);
+    expect(r.ledger.get(`${TENANT_ID}|20240501$blob$01`)?.status).toBe('inProgress');
   });
 
   it('raises a poisonMessage alert with tenant, content id and last error on the last try', async () => {
@@ -331,13 +376,219 @@ describe('fetchContent function', () => {
   it('alerts on the last try even when the ledger itself cannot be read', async () => {
     const r = rig(() => records([]), {
       ledger: {
-        isDone: () => Promise.reject(new Error('table unavailable')),
-        markCompleted: async () => undefined,
-        markLost: async () => undefined,
+        ...fakeLedger(new Map()),
+        claim: () => Promise.reject(new Error('table unavailable')),
       },
     });
     await expect(r.run(message(), MAX_DEQUEUE)).rejects.toThrow(/table unavailable/);
     expect(r.alerts.map((a) => a.kind)).toEqual(['poisonMessage']);
+  });
+
+  describe('claims', () => {
+    const key = `${TENANT_ID}|20240501$blob$01`;
+
+    it('claims the blob before fetching it, under a lease of the configured length', async () => {
+      const at = new Date('2024-05-01T10:05:00.000Z');
+      const r = rig(() => records([record('K-0')]), { now: () => at });
+      let rowWhileFetching: LedgerRow | undefined;
+      r.deps.streamContent = (_t, uri) => {
+        rowWhileFetching = { ...r.ledger.get(key)! };
+        r.fetched.push(uri);
+        return records([record('K-0')]);
+      };
+      await r.run(message());
+      expect(rowWhileFetching).toMatchObject({
+        status: 'inProgress',
+        leaseUntil: at.getTime() + LEASE_SECONDS * 1000,
+        owner: expect.stringContaining('test-fetchContent'),
+      });
+      expect(r.ledger.get(key)?.status).toBe('completed');
+    });
+
+    it('requeues a blob another worker holds a live claim on, with a delay within the lease, and fetches nothing', async () => {
+      const at = new Date('2024-05-01T10:05:00.000Z');
+      const r = rig(() => records([record('K-1')]), { now: () => at });
+      r.ledger.set(key, {
+        status: 'inProgress',
+        owner: 'other',
+        leaseUntil: at.getTime() + 2_000,
+        etag: 'x',
+      });
+      await r.run(message());
+      expect(r.fetched).toEqual([]);
+      expect(r.sink.writes).toBe(0);
+      // base 4 s with jitter 0.5 would be 3 s; the lease ends in 2 s, so the copy comes back after 3 s at most.
+      expect(r.requeued).toEqual([{ message: { ...message(), claimWaits: 1 }, delaySeconds: 3 }]);
+      expect(r.outcomes[0]).toMatchObject({ status: 'deferred', reason: expect.stringMatching(/claim/) });
+
+      // However often it waits, a live claim never turns into a failure or the poison queue.
+      await r.run({ ...message(), claimWaits: 40, deferrals: 99 }, MAX_DEQUEUE);
+      expect(r.requeued[1].message).toMatchObject({ claimWaits: 41 });
+      expect(r.poisoned).toEqual([]);
+      expect(r.alerts).toEqual([]);
+    });
+
+    it('takes over a blob whose claim expired (its worker died) and writes it', async () => {
+      const at = new Date('2024-05-01T10:05:00.000Z');
+      const r = rig(() => records([record('K-2')]), { now: () => at });
+      r.ledger.set(key, {
+        status: 'inProgress',
+        owner: 'dead',
+        leaseUntil: at.getTime() - 1,
+        etag: 'x',
+        attempts: 1,
+      });
+      const lines = await r.run(message());
+      expect(r.ledger.get(key)).toMatchObject({ status: 'completed', eventCount: 1 });
+      expect(linesAt(lines, 'warning').join()).toMatch(/took over the expired claim/);
+    });
+
+    it('releases its claim when a try fails, so the next try does not wait out the lease', async () => {
+      const at = new Date('2024-05-01T10:05:00.000Z');
+      const r = rig(() => failing(apiError('fatal', 'AF20010')), { now: () => at });
+      await expect(r.run(message())).rejects.toThrow(/AF20010/);
+      expect(r.ledger.get(key)).toMatchObject({ status: 'inProgress', leaseUntil: at.getTime() });
+    });
+
+    it('says so when its lease ran out and another worker took the blob over meanwhile', async () => {
+      const rows = new Map<string, LedgerRow>();
+      const written = new MemorySink();
+      const r = rig(() => records([record('K-3')]), {
+        ledger: fakeLedger(rows),
+        sink: {
+          name: 'slow',
+          write: async (ref, events) => {
+            const result = await written.write(ref, events);
+            // While this worker wrote, its lease ran out and another took the blob over.
+            rows.set(key, {
+              status: 'inProgress',
+              owner: 'taker',
+              leaseUntil: Date.now() + 60_000,
+              etag: 'new',
+            });
+            return result;
+          },
+        },
+      });
+      const lines = await r.run(message());
+      expect(written.allEvents()).toHaveLength(1);
+      expect(rows.get(key)).toMatchObject({ status: 'inProgress', owner: 'taker' });
+      expect(linesAt(lines, 'warning').join()).toMatch(/another worker holds its claim now/);
+    });
+  });
+
+  describe('failures that pass by themselves', () => {
+    it.each([
+      [
+        'Entra answering 5xx (network_error)',
+        new TokenAcquisitionError(
+          'Could not get an access token: the token request failed (AuthenticationRequiredError, network)',
+          { transient: true },
+        ),
+      ],
+      [
+        'the token request timing out',
+        new TokenAcquisitionError('Could not get an access token: no answer within 30000 ms', {
+          transient: true,
+        }),
+      ],
+      [
+        'Key Vault unreachable',
+        new TokenAcquisitionError(
+          'Could not get an access token: the token request failed (SecretUnavailableError)',
+          { transient: true },
+        ),
+      ],
+      [
+        'the ledger throttled (503 ServerBusy)',
+        new StorageOperationError('claim x', {
+          name: 'RestError',
+          statusCode: 503,
+          code: 'ServerBusy',
+          message: 'busy',
+        }),
+      ],
+      [
+        'the sink throttled (429)',
+        new SinkWriteError({
+          sink: 'blob-ndjson',
+          contentId: 'x',
+          reason: 'too many',
+          statusCode: 429,
+          code: 'TooManyRequests',
+        }),
+      ],
+      [
+        'storage unreachable',
+        new StorageOperationError('claim x', {
+          name: 'RestError',
+          code: 'ECONNREFUSED',
+          message: 'connect ECONNREFUSED',
+        }),
+      ],
+      ['a write that lost a race on a repeated record', new RecordReservedElsewhereError('x', 1)],
+    ])('puts off %s as a delayed copy, without using a dequeue', async (_what, error) => {
+      const r = rig(() => failing(error));
+      await r.run(message(), MAX_DEQUEUE);
+      expect(r.requeued).toEqual([{ message: { ...message(), deferrals: 1 }, delaySeconds: 3 }]);
+      expect(r.alerts).toEqual([]);
+      expect(r.outcomes[0]).toMatchObject({ status: 'deferred' });
+    });
+
+    it.each([
+      [
+        'a refused client secret',
+        new TokenAcquisitionError(
+          'Could not get an access token: Entra refused the token request (AADSTS7000215)',
+          { transient: false, aadstsCode: 'AADSTS7000215' },
+        ),
+      ],
+      [
+        'storage refusing access (403)',
+        new StorageOperationError('claim x', {
+          name: 'RestError',
+          statusCode: 403,
+          code: 'AuthorizationPermissionMismatch',
+          message: 'no',
+        }),
+      ],
+    ])("leaves %s to the queue's retries, which end in the poison queue", async (_what, error) => {
+      const r = rig(() => failing(error));
+      await expect(r.run(message(), MAX_DEQUEUE)).rejects.toBe(error);
+      expect(r.requeued).toEqual([]);
+      expect(r.alerts.map((a) => a.kind)).toEqual(['poisonMessage']);
+    });
+  });
+
+  describe('records repeated across blobs', () => {
+    function withDedupe(list: () => unknown[]) {
+      const log = new MemoryRecordIdLog();
+      return rig(() => records(list()), { recordDedupe: new RecordDedupe(log) });
+    }
+
+    it('writes a record another blob already carried only once, and counts it as suppressed', async () => {
+      let list = [record('R-1'), record('R-2')];
+      const r = withDedupe(() => list);
+      await r.run(message({ contentId: '20240501$blob$01' }));
+      list = [record('r-2'), record('R-3')];
+      await r.run(message({ contentId: '20240501$blob$02' }));
+      const ids = (r.sink.allEvents() as { event: { id: string } }[]).map((e) => e.event.id);
+      expect(ids.sort()).toEqual(['R-1', 'R-2', 'R-3']);
+      expect(r.ledger.get(`${TENANT_ID}|20240501$blob$02`)).toMatchObject({
+        status: 'completed',
+        eventCount: 1,
+        suppressedRecords: 1,
+      });
+      expect(r.outcomes[1]).toMatchObject({ status: 'written', suppressedRecords: 1 });
+    });
+
+    it('never holds back a pipeline_error event, even for a repeated record', async () => {
+      const bad = { Id: 'P-1', CreationTime: { not: 'a time' }, RecordType: 'x' };
+      const r = withDedupe(() => [bad]);
+      await r.run(message({ contentId: '20240501$blob$01' }));
+      await r.run(message({ contentId: '20240501$blob$02' }));
+      expect(r.sink.allEvents()).toHaveLength(2);
+    });
   });
 
   it('sends a message that is not a content message straight to the poison queue, with the reason', async () => {

@@ -4,9 +4,9 @@ import { developmentConnectionString } from '../../local/azurite';
 import { parseContentMessage, type ContentMessage } from '../../shared/contentMessage';
 import { ContentQueue } from '../../shared/queue/contentQueue';
 import { defineWebhook, type WebhookDependencies } from '../../functions/webhook';
+import { checkContentUri } from '../../functions/services';
 import {
   AUTH_ID,
-  checkContentUri,
   notificationItem,
   OTHER_TENANT_ID,
   TENANT_ID,

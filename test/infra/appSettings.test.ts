@@ -129,6 +129,7 @@ describe('app settings in infra/ against the settings the code reads', () => {
       STATE_TABLE_NAME: 'o365state',
       TENANTS_TABLE_NAME: 'o365tenants',
       EVENTS_CONTAINER_NAME: 'o365-events',
+      DEDUPE_CONTAINER_NAME: 'o365-dedupe',
       KEY_VAULT_URL: 'https://kv-x.vault.azure.net/',
       O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
       O365_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
@@ -177,5 +178,6 @@ describe('app settings in infra/ against the settings the code reads', () => {
     expect(names.stateTable).toBe(`'${defaults.stateTable}'`);
     expect(names.eventsContainer).toBe(`'${defaults.eventsContainer}'`);
     expect(names.tenantsTable).toBe(`'${defaults.tenantsTable}'`);
+    expect(names.dedupeContainer).toBe(`'${defaults.dedupeContainer}'`);
   });
 });

@@ -79,7 +79,7 @@ describe('maintenance of 200 tenants', () => {
     };
 
     const report = await runMaintenance({ ...services, clientFor }, services.log, {
-      tenantTimeoutMs: 1000,
+      tenantTimeoutMs: 5000,
       budgetMs: MAINTENANCE_TIMER_BUDGET_MS,
     });
 
@@ -93,7 +93,7 @@ describe('maintenance of 200 tenants', () => {
     }
 
     const hanging = report.tenants.find((t) => t.tenantId === HANGING)!;
-    expect(hanging.timedOut).toMatch(/passed its 1 s deadline/);
+    expect(hanging.timedOut).toMatch(/passed its 5 s deadline/);
     expect(hanging.subscriptionsError).toMatch(/deadline/);
     expect(hanging.backfills).toEqual([]);
     expect(report.failures).toBe(1);

@@ -272,7 +272,7 @@ describe('filling gaps', () => {
       });
 
       const sink = await fetchEverything(env);
-      // Copies fetched at the same moment may both write; the sink replaces per blob, so events land once.
+      // Copies of one blob wait for its claim; the sink keeps one write per blob, so events land once.
       expect(sink.blobs.size).toBe(3);
       const ids = sink.allEvents().map((e) => (e as { event: { id: string } }).event.id);
       expect(ids).toHaveLength(12);

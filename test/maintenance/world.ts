@@ -175,6 +175,7 @@ export async function fetchEverything(env: Record<string, string | undefined>): 
         queueName: fetchServices.queue.queueName,
         tenants: fetchServices.config.tenants,
         ledger: fetchServices.ledger,
+        claimLeaseSeconds: 60,
         sink,
         streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
         checkContentUri: fetchServices.checkContentUri,

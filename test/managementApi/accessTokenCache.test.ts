@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { AccessTokenCache, TokenAcquisitionError } from '../../shared/managementApi';
+import { SecretUnavailableError } from '../../shared/secrets/errors';
 
 function countingCredential(answer: (call: number) => Promise<AccessToken | null>) {
   const scopes: (string | string[])[] = [];
@@ -85,6 +86,96 @@ describe('access token cache', () => {
     await expect(cache.getToken()).rejects.toMatchObject({ transient: true, aadstsCode: undefined });
     expect(await cache.getToken()).toBe('ok');
     expect(scopes).toHaveLength(2);
+  });
+
+  it('gives up on a token request that hangs, as a transient failure, and aborts it', async () => {
+    const signals: ({ aborted: boolean } | undefined)[] = [];
+    const credential: TokenCredential = {
+      getToken: (_scope, options) => {
+        signals.push(options?.abortSignal);
+        return new Promise(() => undefined);
+      },
+    };
+    const cache = new AccessTokenCache(credential, 's', clock, 5 * minute, 50);
+    await expect(cache.getToken()).rejects.toMatchObject({
+      transient: true,
+      message: expect.stringMatching(/no answer within 50 ms/),
+    });
+    expect(signals[0]?.aborted).toBe(true);
+    // The hung request is not shared with the next caller: it asks again.
+    await expect(cache.getToken()).rejects.toBeInstanceOf(TokenAcquisitionError);
+    expect(signals).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'Entra answering 5xx (MSAL reports network_error)',
+      Object.assign(new Error('network_error: See https://aka.ms/msal.js.errors#network_error for details'), {
+        name: 'AuthenticationRequiredError',
+      }),
+    ],
+    [
+      "Entra's own transient error",
+      new Error(
+        'ClientSecretCredential authentication failed: AADSTS90033: A transient error has occurred. Please try again.',
+      ),
+    ],
+    ['Entra throttling', new Error('AADSTS90055: The request was throttled.')],
+    ['a 503 with a status', Object.assign(new Error('Service Unavailable'), { statusCode: 503 })],
+    [
+      'Key Vault unreachable',
+      new SecretUnavailableError(
+        'o365-client-secret',
+        'unreachable',
+        'Key Vault unreachable reading "o365-client-secret": connect ETIMEDOUT',
+      ),
+    ],
+    [
+      'Key Vault answering 503',
+      new SecretUnavailableError(
+        'o365-client-secret',
+        'other',
+        'Key Vault refused reading (503)',
+        'ServiceUnavailable',
+        503,
+      ),
+    ],
+    [
+      'Key Vault throttling (429)',
+      new SecretUnavailableError(
+        'o365-client-secret',
+        'other',
+        'Key Vault refused reading (429)',
+        'Throttled',
+        429,
+      ),
+    ],
+  ])('marks %s as transient', async (_what, failure) => {
+    const { credential } = countingCredential(async () => {
+      throw failure;
+    });
+    await expect(new AccessTokenCache(credential, 's', clock).getToken()).rejects.toMatchObject({
+      transient: true,
+    });
+  });
+
+  it.each([
+    ['a wrong secret', new Error('AADSTS7000215: Invalid client secret provided.')],
+    [
+      'a missing Key Vault permission',
+      new SecretUnavailableError('o365-client-secret', 'forbidden', 'Not allowed', 'Forbidden', 403),
+    ],
+    [
+      'a missing Key Vault secret',
+      new SecretUnavailableError('o365-client-secret', 'notFound', 'does not exist', 'SecretNotFound', 404),
+    ],
+  ])('marks %s as not transient', async (_what, failure) => {
+    const { credential } = countingCredential(async () => {
+      throw failure;
+    });
+    await expect(new AccessTokenCache(credential, 's', clock).getToken()).rejects.toMatchObject({
+      transient: false,
+    });
   });
 
   it('refuses an empty answer from the credential', async () => {

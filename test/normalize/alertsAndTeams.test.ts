@@ -9,7 +9,7 @@ describe('security alerts', () => {
     expect(e.event).toMatchObject({
       kind: 'alert',
       code: 'SecurityComplianceAlerts',
-      category: ['malware'],
+      category: ['web', 'malware'],
       severity: 2,
     });
     expect(e.rule).toEqual({
@@ -22,7 +22,7 @@ describe('security alerts', () => {
       status: 'Active',
       entity_type: 'User',
     });
-    expect(e.o365.alert?.data).toEqual({
+    expect(e.o365.audit.Data).toEqual({
       etype: 'User',
       eid: 'megan.bowen@contoso.com',
       op: 'UserSubmission',
@@ -30,21 +30,27 @@ describe('security alerts', () => {
       cid: '1',
     });
     expect(e.related?.user).toContain('megan.bowen@contoso.com');
+    // UserId names the alerting service; the person is the User entity in Data.
+    expect(e.user).toMatchObject({
+      email: 'megan.bowen@contoso.com',
+      name: 'megan.bowen',
+      domain: 'contoso.com',
+    });
     expect(e.message).toBe('New alert');
   });
 
-  it('keeps an alert whose Data is not JSON, without parsed data', () => {
+  it('keeps an alert whose Data is not JSON as its text, under _raw', () => {
     const e = eventFor(FILE, '13131313-3434-4565-8787-909090909090');
-    expect(e.event).toMatchObject({ kind: 'alert', category: ['file'], severity: 4 });
-    expect(e.o365.alert?.data).toBeUndefined();
-    expect(e.o365.audit.Data).toBe('not json {');
+    expect(e.event).toMatchObject({ kind: 'alert', category: ['web', 'file'], severity: 4 });
+    expect(e.o365.audit.Data).toEqual({ _raw: 'not json {' });
+    expect(JSON.parse(e.event.original ?? '').Data).toBe('not json {');
   });
 
   it('categorizes alert categories', () => {
-    expect(alertCategorization('AccessGovernance').category).toEqual(['iam']);
+    expect(alertCategorization('AccessGovernance').category).toEqual(['web', 'iam']);
     expect(alertCategorization(undefined)).toEqual({
       kind: 'alert',
-      category: ['intrusion_detection'],
+      category: ['web', 'intrusion_detection'],
       type: ['info'],
     });
   });
@@ -53,7 +59,11 @@ describe('security alerts', () => {
 describe('Microsoft Teams', () => {
   it('maps TeamCreated to iam group creation naming the team', () => {
     const e = eventFor(FILE, '14141414-3434-4565-8787-909090909090');
-    expect(e.event).toMatchObject({ code: 'MicrosoftTeams', category: ['iam'], type: ['group', 'creation'] });
+    expect(e.event).toMatchObject({
+      code: 'MicrosoftTeams',
+      category: ['web', 'iam'],
+      type: ['group', 'creation'],
+    });
     expect(e.group).toEqual({ id: '19:abcdef0123456789@thread.tacv2', name: 'Project Falcon' });
   });
 

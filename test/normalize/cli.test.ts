@@ -48,6 +48,28 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('normalize command', () => {
+  it("keeps each record's exact text as event.original, from a JSON array and from NDJSON", async () => {
+    const array = await runCli([], '[ {"Id": "x-1",  "Operation": "Send"},\r\n  {"Id":"x-2"} ]');
+    expect(array.code).toBe(0);
+    expect(lines(array.stdout).map((e) => (e.event as { original: string }).original)).toEqual([
+      '{"Id": "x-1",  "Operation": "Send"}',
+      '{"Id":"x-2"}',
+    ]);
+    const ndjson = await runCli([], '{"Id": "y-1"}\n{"Id":"y-2",  "Workload":"Exchange"}\n');
+    expect(lines(ndjson.stdout).map((e) => (e.event as { original: string }).original)).toEqual([
+      '{"Id": "y-1"}',
+      '{"Id":"y-2",  "Workload":"Exchange"}',
+    ]);
+  });
+
+  it('rejects a record too deep to write, with the reason, and writes the others', async () => {
+    const deep = `{"Id":"deep","Parameters":[{"Name":"A","Value":${'['.repeat(20000)}${']'.repeat(20000)}}]}`;
+    const run = await runCli([], `{"Id":"ok"}\n${deep}\n`);
+    expect(run.code).toBe(1);
+    expect(lines(run.stdout)).toHaveLength(1);
+    expect(run.stderr).toMatch(/rejected record at line 2: .*cannot be written as JSON/);
+  });
+
   it('writes one ECS event per line for a JSON array file', async () => {
     const r = await runCli([path.join(RECORDS_DIR, 'sharepoint.json'), '--tenant-name', 'Contoso']);
     expect(r.code).toBe(0);

@@ -35,18 +35,20 @@ describe('common fields', () => {
   });
 
   it.each([
-    ['Succeeded', 'success'],
-    ['success', 'success'],
-    ['PartiallySucceeded', 'success'],
-    ['True', 'success'],
-    ['Failed', 'failure'],
-    ['failed', 'failure'],
-    ['FALSE', 'failure'],
-    ['Pending', undefined],
-    ['', undefined],
-  ])('maps ResultStatus %p to %p', (status, outcome) => {
-    expect(outcomeFromResultStatus(status)).toBe(outcome);
-    expect(event({ ResultStatus: status }).event.outcome).toBe(outcome ?? 'unknown');
+    ['Succeeded', 'success', 'success'],
+    ['success', 'success', 'success'],
+    ['PartiallySucceeded', 'success', 'success'],
+    ['Partially Succeeded', 'success', 'success'],
+    ['True', 'success', 'success'],
+    ['Failed', 'failure', 'failure'],
+    ['failed', 'failure', 'failure'],
+    ['FALSE', 'failure', 'failure'],
+    ['Pending', undefined, 'unknown'],
+    // Empty is the same as absent: the operation happened.
+    ['', undefined, 'success'],
+  ])('maps ResultStatus %p to %p (event outcome %p)', (status, mapped, outcome) => {
+    expect(outcomeFromResultStatus(status)).toBe(mapped);
+    expect(event({ ResultStatus: status }).event.outcome).toBe(outcome);
   });
 
   it('lower-cases the tenant id, prefers the record over the context, and carries the tenant name', () => {
@@ -64,6 +66,30 @@ describe('common fields', () => {
     expect(e.o365).toMatchObject({ content_type: 'Audit.Exchange', content_id: 'blob-1' });
   });
 
+  it('splits name@domain ids, keeping the case, and gives an email only for an address', () => {
+    expect(event({ UserId: 'Megan.Bowen@Contoso.OnMicrosoft.com' }).user).toEqual({
+      id: 'Megan.Bowen@Contoso.OnMicrosoft.com',
+      email: 'Megan.Bowen@Contoso.OnMicrosoft.com',
+      name: 'Megan.Bowen',
+      domain: 'Contoso.OnMicrosoft.com',
+    });
+    expect(event({ UserId: 'app@sharepoint' }).user).toEqual({
+      id: 'app@sharepoint',
+      name: 'app',
+      domain: 'sharepoint',
+    });
+    expect(event({ UserId: 'a@b@c.com' }).user).toEqual({ id: 'a@b@c.com', name: 'a@b@c.com' });
+  });
+
+  it('carries the data stream, with the namespace from the context', () => {
+    expect(event({}, { dataStreamNamespace: 'tenant_a' }).data_stream).toEqual({
+      type: 'logs',
+      dataset: 'o365.audit',
+      namespace: 'tenant_a',
+    });
+    expect(event({}).data_stream.namespace).toBe('default');
+  });
+
   it('splits DOMAIN\\user ids and leaves SIDs as ids only', () => {
     expect(event({ UserId: 'NT AUTHORITY\\SYSTEM' }).user).toEqual({
       id: 'NT AUTHORITY\\SYSTEM',
@@ -79,13 +105,14 @@ describe('common fields', () => {
     expect(event({ UserType: 99 }).o365.user_type).toBeUndefined();
   });
 
-  it('turns Name/Value lists into objects, keeping repeated names and neutralizing dotted and __proto__ names', () => {
+  it('turns Name/Value lists in o365.audit into objects, keeping repeated names and neutralizing dotted and __proto__ names', () => {
     const e = eventFor('robustness.json', '20202020-0000-4000-8000-000000000004');
-    expect(e.o365.parameters?.Tag).toEqual(['a', 'b']);
-    expect(Object.keys(e.o365.parameters ?? {})).toEqual(['__proto__', 'Tag']);
+    const parameters = e.o365.audit.Parameters as Record<string, unknown>;
+    expect(parameters.Tag).toEqual(['a', 'b']);
+    expect(Object.keys(parameters)).toEqual(['__proto__', 'Tag']);
     expect(Object.getPrototypeOf({})).not.toHaveProperty('x');
-    expect(e.o365.modified_properties).toEqual({ a_b: { OldValue: '1', NewValue: '2' }, PlainName: {} });
-    expect(JSON.parse(JSON.stringify(e.o365.parameters))).toEqual({ ['__proto__']: 'x', Tag: ['a', 'b'] });
+    expect(e.o365.audit.ModifiedProperties).toEqual({ a_b: { OldValue: '1', NewValue: '2' }, PlainName: {} });
+    expect(JSON.parse(JSON.stringify(parameters))).toEqual({ ['__proto__']: 'x', Tag: ['a', 'b'] });
   });
 
   it('reads ExtendedProperties and Actor given as strings of JSON', () => {
@@ -114,9 +141,10 @@ describe('common fields', () => {
       kind: 'event',
       category: ['web'],
       type: ['info'],
-      outcome: 'unknown',
+      outcome: 'success',
       dataset: 'o365.audit',
       module: 'o365',
+      original: '{"Id":"20202020-0000-4000-8000-000000000003"}',
     });
     expect(e.user).toBeUndefined();
   });

@@ -10,7 +10,7 @@ describe('DLP records', () => {
     expect(e.event).toMatchObject({
       kind: 'alert',
       code: 'ComplianceDLPSharePoint',
-      category: ['file'],
+      category: ['web', 'file'],
       severity: 4,
       outcome: 'success',
     });
@@ -32,17 +32,44 @@ describe('DLP records', () => {
       actions: ['NotifyUser', 'GenerateAlert'],
     });
     expect(e.related?.user).toContain('alice@testsiem2.onmicrosoft.com');
+    // UserId is the DLP agent; the person is the one in SharePointMetaData.From.
+    expect(e.user).toEqual({
+      id: 'DLPAgent',
+      email: 'alice@testsiem2.onmicrosoft.com',
+      name: 'alice',
+      domain: 'testsiem2.onmicrosoft.com',
+    });
   });
 
-  it('makes a blocked Exchange message a failure and keeps every rule and the worst severity', () => {
+  it('names sensitive information types from the tenant list, keeping their GUIDs', () => {
+    const names: Record<string, string> = { '50842eb7-edc8-4019-85dd-5a5c1f2bb085': 'CreditCardNumber' };
+    const e = eventFor(DLP, '93585ace-96eb-4af1-fdb2-08d7bab8f2bd', {
+      sensitiveTypeName: (id: string) => names[id],
+    });
+    expect(e.o365.dlp?.sensitive_types).toEqual(['CreditCardNumber', '0e9b3178-9678-47dd-a509-37222ca96b42']);
+    expect(e.o365.dlp?.sensitive_type_ids).toEqual([
+      '50842eb7-edc8-4019-85dd-5a5c1f2bb085',
+      '0e9b3178-9678-47dd-a509-37222ca96b42',
+    ]);
+    const failing = eventFor(DLP, '93585ace-96eb-4af1-fdb2-08d7bab8f2bd', {
+      sensitiveTypeName: () => {
+        throw new Error('lookup broke');
+      },
+    });
+    expect(failing.o365.dlp?.sensitive_types).toHaveLength(2);
+  });
+
+  it('keeps a blocked Exchange message a successful detection, blocked, with every rule and the worst severity', () => {
     const e = eventFor(DLP, 'dddddddd-eeee-4fff-8000-111111111111');
     expect(e.event).toMatchObject({
       kind: 'alert',
-      category: ['email'],
+      category: ['web', 'email'],
       type: ['info'],
-      outcome: 'failure',
+      outcome: 'success',
       severity: 4,
     });
+    expect(e.o365.dlp?.blocked).toBe(true);
+    expect(e.user).toMatchObject({ email: 'megan.bowen@contoso.com', name: 'megan.bowen' });
     expect(e.rule?.id).toEqual([
       '9c0d1e2f-3a4b-4c5d-6e7f-8a9b0c1d2e3f',
       '0d1e2f3a-4b5c-4d6e-7f8a-9b0c1d2e3f4a',
@@ -58,9 +85,10 @@ describe('DLP records', () => {
     expect(e.o365.dlp?.sensitive_types).toEqual(['Credit Card Number']);
   });
 
-  it('counts an overridden block as success and reads PolicyDetails given as a string of JSON', () => {
+  it('counts an overridden block as not blocked and reads PolicyDetails given as a string of JSON', () => {
     const e = eventFor(DLP, 'eeeeeeee-ffff-4000-8111-222222222222');
     expect(e.event.outcome).toBe('success');
+    expect(e.o365.dlp?.blocked).toBe(false);
     expect(e.event.severity).toBe(3);
     expect(e.rule?.name).toBe('External sharing of financial data');
   });
@@ -68,8 +96,9 @@ describe('DLP records', () => {
   it('treats an undo as a plain successful event and BlockAccessExternal as a block', () => {
     const undo = eventFor(DLP, 'ffffffff-0000-4111-8222-333333333333');
     expect(undo.event).toMatchObject({ kind: 'event', outcome: 'success' });
+    expect(undo.o365.dlp?.blocked).toBe(false);
     const blocked = eventFor(DLP, 'f0f0f0f0-0000-4111-8222-333333333333');
-    expect(blocked.event).toMatchObject({ kind: 'alert', outcome: 'failure' });
+    expect(blocked.event).toMatchObject({ kind: 'alert', outcome: 'success' });
     expect(blocked.o365.dlp?.blocked).toBe(true);
   });
 

@@ -39,7 +39,9 @@ describe('ECS conformance', () => {
       expect(result.ok).toBe(true);
       if (!result.ok) return;
       expect(ecsProblems(ecs, result.event)).toEqual([]);
-      expect(result.event.o365.audit).toBe(record);
+      expect(result.event.event.category[0]).toBe('web');
+      expect(result.event.data_stream).toEqual({ type: 'logs', dataset: 'o365.audit', namespace: 'default' });
+      expect(JSON.parse(result.event.event.original ?? '')).toEqual(record);
     },
   );
 
@@ -58,9 +60,10 @@ describe('ECS conformance', () => {
     },
   );
 
-  it('sets ecs.version to the version of the ECS field table', () => {
+  it('sets ecs.version to the version of the ECS field table, a released one', () => {
     const result = normalizeRecord({ Id: 'x' });
     expect(result.ok && result.event.ecs.version).toBe(ecs.version);
+    expect(ecs.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('stays conformant on arbitrary records with plausible keys and hostile values', () => {
@@ -169,9 +172,22 @@ describe('the conformance checker itself', () => {
         'source.port: expected an integer, got "80"',
         'made_up.field: not an ECS field',
         'event.outcome not allowed: maybe',
-        'event.type creation is not expected with category authentication',
+        'event.type creation is not expected with any of the categories authentication',
       ]),
     );
     expect(problems.some((p) => p.startsWith('o365'))).toBe(false);
+  });
+
+  it('accepts an event type expected by one of several categories, and only then', () => {
+    const base = { ecs: { version: ecs.version }, o365: {} };
+    const event = (category: string[], type: string[]) => ({
+      ...base,
+      event: { id: 'x', kind: 'event', category, type, outcome: 'success' },
+    });
+    expect(ecsProblems(ecs, event(['web', 'authentication'], ['start']))).toEqual([]);
+    expect(ecsProblems(ecs, event(['web', 'iam'], ['admin', 'change']))).toEqual([]);
+    expect(ecsProblems(ecs, event(['web', 'authentication'], ['creation']))).toEqual([
+      'event.type creation is not expected with any of the categories web, authentication',
+    ]);
   });
 });

@@ -13,7 +13,7 @@ describe('Entra ID sign-ins', () => {
       provider: 'AzureActiveDirectory',
       code: 'AzureActiveDirectoryStsLogon',
       kind: 'event',
-      category: ['authentication'],
+      category: ['web', 'authentication'],
       type: ['start'],
       outcome: 'success',
     });
@@ -26,7 +26,7 @@ describe('Entra ID sign-ins', () => {
     expect(e.source).toEqual({ ip: '83.57.233.151', address: '83.57.233.151' });
     expect(e.related?.ip).toEqual(['83.57.233.151']);
     expect(e.user_agent?.original).toMatch(/^Mozilla\/5\.0 \(Macintosh/);
-    expect(e.o365.extended_properties).toMatchObject({
+    expect(e.o365.audit.ExtendedProperties).toMatchObject({
       RequestType: 'OAuth2:Authorize',
       KeepMeSignedIn: 'False',
     });
@@ -74,7 +74,7 @@ describe('Entra ID sign-ins', () => {
     const e = eventFor(DIR, '80c76bd2-9d81-4c57-a97a-accfc3443dca');
     expect(e.event).toMatchObject({
       code: 'AzureActiveDirectoryAccountLogon',
-      category: ['authentication'],
+      category: ['web', 'authentication'],
       outcome: 'failure',
     });
     expect(e.error?.code).toBe('-2147217390');
@@ -89,26 +89,32 @@ describe('Entra ID directory changes', () => {
     const e = eventFor(DIR, 'b567caf0-088e-4c1c-a4ea-633a1e3d66c8');
     expect(e.event).toMatchObject({
       code: 'AzureActiveDirectory',
-      category: ['iam'],
+      category: ['web', 'iam'],
       type: ['user', 'creation'],
       outcome: 'success',
     });
     expect(e.user?.target).toMatchObject({ email: 'user001@contoso.onmicrosoft.com', name: 'user001' });
-    expect(e.related?.user).toEqual(['admin@contoso.onmicrosoft.com', 'user001@contoso.onmicrosoft.com']);
+    expect(e.related?.user).toEqual([
+      'admin@contoso.onmicrosoft.com',
+      'user001@contoso.onmicrosoft.com',
+      'admin',
+      'user001',
+    ]);
   });
 
   it('turns ModifiedProperties into {Name: {OldValue, NewValue}} and targets the changed user', () => {
     const e = eventFor(DIR, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
     expect(e.event.type).toEqual(['user', 'change']);
-    expect(e.o365.modified_properties).toEqual({
+    expect(e.o365.audit.ModifiedProperties).toEqual({
       StrongAuthenticationMethod: { OldValue: '[]', NewValue: '[{"MethodType":6,"Default":true}]' },
-      'Included Updated Properties': { OldValue: '', NewValue: 'StrongAuthenticationMethod' },
+      Included_Updated_Properties: { OldValue: '', NewValue: 'StrongAuthenticationMethod' },
     });
     expect(e.user?.target).toEqual({
       email: 'alex.wilber@contoso.com',
       name: 'alex.wilber',
       domain: 'contoso.com',
-      id: '9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b',
+      // The directory object changed is the ObjectId, as in the reference mapping.
+      id: 'alex.wilber@contoso.com',
     });
   });
 
@@ -116,7 +122,7 @@ describe('Entra ID directory changes', () => {
     const e = eventFor(DIR, 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e');
     expect(e.event.type).toEqual(['group', 'change']);
     expect(e.group).toEqual({ id: '6f7a8b9c-0d1e-4f2a-3b4c-5d6e7f8a9b0c', name: 'Finance Team' });
-    expect(e.o365.modified_properties).toHaveProperty('Group_DisplayName');
+    expect(e.o365.audit.ModifiedProperties).toHaveProperty('Group_DisplayName');
   });
 
   it('maps role membership to iam admin change', () => {
@@ -126,10 +132,10 @@ describe('Entra ID directory changes', () => {
 
   it('maps application changes to configuration and consent to iam, with ActorIpAddress as source', () => {
     const sp = eventFor(DIR, 'e5f6a7b8-c9d0-4e1f-2a3b-4c5d6e7f8a9b');
-    expect(sp.event).toMatchObject({ category: ['configuration'], type: ['creation'] });
-    expect(sp.user?.target).toBeUndefined();
+    expect(sp.event).toMatchObject({ category: ['web', 'configuration'], type: ['creation'] });
+    expect(sp.user?.target).toEqual({ id: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' });
     const consent = eventFor(DIR, 'f6a7b8c9-d0e1-4f2a-3b4c-5d6e7f8a9b0c');
-    expect(consent.event).toMatchObject({ category: ['iam'], type: ['change'] });
+    expect(consent.event).toMatchObject({ category: ['web', 'iam'], type: ['change'] });
     expect(consent.source?.ip).toBe('203.0.113.77');
   });
 

@@ -6,17 +6,23 @@ const ITEM = 'exchange-item.json';
 const ADMIN = 'exchange-admin.json';
 
 describe('Exchange mailbox records', () => {
-  it('maps an item created by a system account: mailbox owner as target, subject, folder, attachments', () => {
+  it('maps an item created by a system account (SID): mailbox owner as the user, subject, folder, attachments', () => {
     const e = eventFor(ITEM, '3be78a31-dbd3-4c2c-eaf9-08d7b3cc8226');
     expect(e.event).toMatchObject({
       code: 'ExchangeItem',
-      category: ['email'],
+      category: ['web', 'email'],
       type: ['info'],
       outcome: 'success',
     });
-    expect(e.user?.id).toBe('S-1-5-18');
-    expect(e.user?.email).toBeUndefined();
-    expect(e.user?.target).toMatchObject({ email: 'SIEMTest@testsiem.onmicrosoft.com', name: 'SIEMTest' });
+    // The SID stays user.id (and o365.audit.UserId); the person is the mailbox owner.
+    expect(e.user).toMatchObject({
+      id: 'S-1-5-18',
+      email: 'SIEMTest@testsiem.onmicrosoft.com',
+      name: 'SIEMTest',
+      domain: 'testsiem.onmicrosoft.com',
+    });
+    expect(e.user?.target).toBeUndefined();
+    expect(e.o365.audit.UserId).toBe('S-1-5-18');
     expect(e.source?.ip).toBe('::1');
     expect(e.email?.subject).toBe('The new SIEMTest group is ready');
     expect(e.email?.message_id).toMatch(/^<AM6PR01MB4535D305/);
@@ -46,12 +52,12 @@ describe('Exchange mailbox records', () => {
     expect(e.o365.logon_type).toBe('Delegated');
     expect(e.user).toMatchObject({ email: 'alex.wilber@contoso.com', full_name: 'Alex Wilber' });
     expect(e.user?.target?.email).toBe('ceo@contoso.com');
-    expect(e.related?.user).toEqual(['alex.wilber@contoso.com', 'ceo@contoso.com']);
+    expect(e.related?.user).toEqual(['alex.wilber@contoso.com', 'ceo@contoso.com', 'alex.wilber', 'ceo']);
   });
 
   it('maps MailboxLogin to authentication and skips a "<null>" ClientIP for ClientIPAddress', () => {
     const e = eventFor(ITEM, '33333333-4444-4555-8666-777777777777');
-    expect(e.event).toMatchObject({ category: ['authentication'], type: ['start'] });
+    expect(e.event).toMatchObject({ category: ['web', 'authentication'], type: ['start'] });
     expect(e.source?.ip).toBe('192.0.2.200');
   });
 
@@ -91,11 +97,11 @@ describe('Exchange admin cmdlets', () => {
     const e = eventFor(ADMIN, '66666666-7777-4888-8999-aaaaaaaaaaaa');
     expect(e.event).toMatchObject({
       code: 'ExchangeAdmin',
-      category: ['configuration'],
+      category: ['web', 'configuration'],
       type: ['creation'],
       outcome: 'success',
     });
-    expect(e.o365.parameters).toEqual({
+    expect(e.o365.audit.Parameters).toEqual({
       Mailbox: 'megan.bowen',
       Name: '..',
       ForwardTo: 'drop@attacker.example',
@@ -106,14 +112,14 @@ describe('Exchange admin cmdlets', () => {
 
   it('maps a mailbox permission grant to iam with the Identity parameter as target', () => {
     const e = eventFor(ADMIN, '77777777-8888-4999-8aaa-bbbbbbbbbbbb');
-    expect(e.event).toMatchObject({ category: ['iam'], type: ['admin', 'creation'] });
+    expect(e.event).toMatchObject({ category: ['web', 'iam'], type: ['admin', 'creation'] });
     expect(e.user?.target?.email).toBe('ceo@contoso.com');
   });
 
   it('reads ResultStatus False as failure and Parameters given as a string of JSON', () => {
     const e = eventFor(ADMIN, '88888888-9999-4aaa-8bbb-cccccccccccc');
     expect(e.event.outcome).toBe('failure');
-    expect(e.o365.parameters).toEqual({ Identity: 'room-12', Type: 'Room' });
+    expect(e.o365.audit.Parameters).toEqual({ Identity: 'room-12', Type: 'Room' });
     expect(e.source).toBeUndefined();
   });
 
@@ -123,7 +129,7 @@ describe('Exchange admin cmdlets', () => {
     expect(cmdletCategorization('Get-Mailbox').type).toEqual(['access']);
     expect(cmdletCategorization('Add-RoleGroupMember')).toEqual({
       kind: 'event',
-      category: ['iam'],
+      category: ['web', 'iam'],
       type: ['admin', 'creation'],
     });
     expect(cmdletCategorization('Constructor-Thing').type).toEqual(['change']);

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeRecord } from '../../shared/normalize';
-import type { EcsEvent } from '../../shared/normalize';
+import type { EcsEvent, NormalizeContext } from '../../shared/normalize';
 
 export const RECORDS_DIR = path.join(__dirname, '..', 'fixtures', 'records');
 
@@ -17,7 +17,7 @@ export function loadRecords(file: string): Record<string, unknown>[] {
 }
 
 /** The normalized event of the fixture record with this Id; fails the test if it was rejected. */
-export function eventFor(file: string, id: string, context = {}): EcsEvent {
+export function eventFor(file: string, id: string, context: NormalizeContext = {}): EcsEvent {
   const record = loadRecords(file).find((r) => r.Id === id);
   if (!record) throw new Error(`no record ${id} in ${file}`);
   const result = normalizeRecord(record, context);

@@ -9,7 +9,7 @@ describe('SharePoint and OneDrive records', () => {
     expect(e.event).toMatchObject({
       provider: 'OneDrive',
       code: 'SharePointFileOperation',
-      category: ['file'],
+      category: ['web', 'file'],
       type: ['creation'],
     });
     expect(e.url).toEqual({
@@ -24,7 +24,8 @@ describe('SharePoint and OneDrive records', () => {
     });
     expect(e.o365.item_type).toBe('File');
     expect(e.user_agent?.original).toContain('Firefox/72.0');
-    expect(e.event.outcome).toBe('unknown');
+    // No ResultStatus: the upload happened.
+    expect(e.event.outcome).toBe('success');
   });
 
   it('derives the extension from the file name when SourceFileExtension is missing', () => {
@@ -48,7 +49,7 @@ describe('SharePoint and OneDrive records', () => {
     const e = eventFor(SP, 'bbbbbbbb-cccc-4ddd-8eee-ffffffffffff');
     expect(e.event).toMatchObject({
       code: 'SharePointSharingOperation',
-      category: ['file'],
+      category: ['web', 'file'],
       type: ['change'],
     });
     expect(e.user?.target).toMatchObject({ email: 'partner@fabrikam.example', domain: 'fabrikam.example' });
@@ -58,7 +59,7 @@ describe('SharePoint and OneDrive records', () => {
 
   it('maps adding to a SharePoint group to an iam group change naming the group', () => {
     const e = eventFor(SP, 'b1b1b1b1-cccc-4ddd-8eee-ffffffffffff');
-    expect(e.event).toMatchObject({ category: ['iam'], type: ['group', 'change'] });
+    expect(e.event).toMatchObject({ category: ['web', 'iam'], type: ['group', 'change'] });
     expect(e.group).toEqual({ name: 'Finance Members' });
     expect(e.user?.target).toBeUndefined();
   });
@@ -72,15 +73,15 @@ describe('SharePoint and OneDrive records', () => {
 
   it('classifies other operations', () => {
     expect(sharePointCategorization('AnonymousLinkUsed')).toMatchObject({
-      category: ['file'],
+      category: ['web', 'file'],
       type: ['access'],
     });
     expect(sharePointCategorization('SiteCollectionAdminAdded')).toMatchObject({
-      category: ['iam'],
+      category: ['web', 'iam'],
       type: ['admin', 'change'],
     });
     expect(sharePointCategorization('ListCreated')).toMatchObject({
-      category: ['configuration'],
+      category: ['web', 'configuration'],
       type: ['creation'],
     });
     expect(sharePointCategorization('SearchQueryPerformed')).toMatchObject({

@@ -1,7 +1,7 @@
 /** Two configured tenants and the real contentUri guard, as the composition root wires them. */
 import { loadConfig, type AppConfig, type TenantConfig } from '../../shared/config/settings';
-import { contentUriProblem } from '../../shared/managementApi';
-import type { ContentUriCheck } from '../../shared/notifications/validateNotification';
+
+export { checkContentUri } from '../../functions/services';
 
 export const TENANT_ID = '0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b';
 export const CLIENT_ID = '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d';
@@ -22,9 +22,6 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ...overrides,
   });
 }
-
-export const checkContentUri: ContentUriCheck = (uri, tenant) =>
-  contentUriProblem(uri, { tenantId: tenant.tenantId, apiBaseUrl: tenant.endpoints.apiBaseUrl })?.detail;
 
 export function contentUriFor(tenant: TenantConfig, contentId: string): string {
   return `${tenant.endpoints.apiBaseUrl}/api/v1.0/${tenant.tenantId}/activity/feed/audit/${contentId}`;

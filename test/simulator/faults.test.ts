@@ -1,5 +1,5 @@
 import type { FaultKind, Simulator } from '../../local/simulator';
-import { TENANT, call, errorCodeOf, feedUrl, startTestSimulator, tokenFor } from './harness';
+import { TENANT, call, errorCodeOf, feedUrl, requestToken, startTestSimulator, tokenFor } from './harness';
 
 describe('faults on demand', () => {
   let sim: Simulator;
@@ -128,7 +128,68 @@ describe('faults on demand', () => {
     expect(notes.status).toBe(503);
   });
 
-  it('refuses a rule with a non-positive times', () => {
+  it('refuses a rule with a non-positive times or duration', () => {
     expect(() => sim.faults.add({ operation: 'list', kind: 'drop', times: 0 })).toThrow(/times/);
+    expect(() => sim.faults.add({ operation: 'list', kind: 'drop', durationMs: 0 })).toThrow(/durationMs/);
+  });
+});
+
+describe('faults over a period, and stalled bodies', () => {
+  let now = Date.parse('2024-05-01T10:00:00Z');
+  let sim: Simulator;
+  beforeEach(async () => {
+    sim = await startTestSimulator({ push: { autoPush: false }, clock: () => new Date(now) });
+  });
+  afterEach(() => sim.stop());
+
+  const tokenStatus = async () => (await requestToken(sim)).status;
+
+  it('answers every matching request with the fault for the whole period, then recovers', async () => {
+    sim.faults.add({ operation: 'token', kind: 'http-503', durationMs: 120_000 });
+    expect([await tokenStatus(), await tokenStatus(), await tokenStatus()]).toEqual([503, 503, 503]);
+    expect(sim.faults.pending()).toEqual([
+      expect.objectContaining({ kind: 'http-503', durationMs: 120_000 }),
+    ]);
+    now += 120_000;
+    expect(await tokenStatus()).toBe(200);
+    expect(sim.faults.pending()).toEqual([]);
+  });
+
+  it('sends part of a blob and then hangs until the stall ends', async () => {
+    const token = await tokenFor(sim);
+    await call(feedUrl(sim, 'subscriptions/start', { contentType: 'Audit.Exchange' }), token, {
+      method: 'POST',
+    });
+    const blob = sim.generateAndPublish(TENANT, 'Audit.Exchange', { blobs: 1, recordsPerBlob: 20 })[0];
+    sim.faults.add({ operation: 'fetch', kind: 'stall-body', afterBytes: 100, delayMs: 200 });
+    const response = await fetch(blob.contentUri, { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let received = 0;
+    const started = Date.now();
+    await expect(
+      (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          received += value.length;
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(received).toBe(100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('serves a blob indented with CRLF line ends when published so', async () => {
+    const token = await tokenFor(sim);
+    await call(feedUrl(sim, 'subscriptions/start', { contentType: 'Audit.Exchange' }), token, {
+      method: 'POST',
+    });
+    const records = [{ Id: 'a', nested: { x: 1 } }, { Id: 'b' }];
+    const blob = sim.publishContent(TENANT, 'Audit.Exchange', records, { layout: 'indentedCrlf' });
+    const answer = await call(blob.contentUri, token);
+    expect(answer.text).toContain('\r\n    "nested": {\r\n');
+    expect(answer.text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(JSON.parse(answer.text)).toEqual(records);
   });
 });

@@ -22,15 +22,16 @@ export function startTestSimulator(overrides: Partial<SimulatorOptions> = {}): P
   });
 }
 
-export async function tokenFor(
+/** A client-credentials token request (v2), answered as it is. */
+export function requestToken(
   sim: Simulator,
   resource: 'api' | 'graph' = 'api',
   tenant = TENANT,
   client = CLIENT,
   secret = SECRET,
-): Promise<string> {
+): Promise<Response> {
   const base = resource === 'api' ? sim.apiBaseUrl : sim.graphBaseUrl;
-  const res = await fetch(`${sim.authorityHost}/${tenant}/oauth2/v2.0/token`, {
+  return fetch(`${sim.authorityHost}/${tenant}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -40,6 +41,16 @@ export async function tokenFor(
       scope: `${base}/.default`,
     }).toString(),
   });
+}
+
+export async function tokenFor(
+  sim: Simulator,
+  resource: 'api' | 'graph' = 'api',
+  tenant = TENANT,
+  client = CLIENT,
+  secret = SECRET,
+): Promise<string> {
+  const res = await requestToken(sim, resource, tenant, client, secret);
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }

@@ -22,7 +22,7 @@ import type { ContentBlobRef } from '../../shared/sinks/sink';
 export const TENANT = '11111111-2222-3333-4444-555555555555';
 
 export function blobRef(contentId: string, contentType: ContentType = 'Audit.Exchange'): ContentBlobRef {
-  return { tenantId: TENANT, contentType, contentId, contentCreated: '2024-05-01T10:00:00Z' };
+  return { tenantId: TENANT, contentType, contentId };
 }
 
 /** n normalized events of one content type, as the pipeline hands them to sinks (JSON text attached). */

@@ -159,7 +159,10 @@ describe('file sink', () => {
 
   it('writes one NDJSON file per content blob at the blob layout, and a retry replaces it whole', async () => {
     const sink = new FileContentSink({ dir });
-    const ref = blobRef('retry');
+    // A contentId as Microsoft forms it: the blob's hour is read from the times it carries.
+    const ref = blobRef(
+      '20240501100000000000001$20240501101500000000001$audit_exchange$Audit_Exchange$emea0001',
+    );
     const first = await sink.deliver(ref, streamOf(events(3)));
     expect(first).toMatchObject({ status: 'completed', written: 3 });
     expect(first.location).toBe(

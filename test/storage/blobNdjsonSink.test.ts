@@ -10,7 +10,6 @@ function blob(contentId: string): ContentBlobRef {
     tenantId: TENANT,
     contentType: 'Audit.Exchange',
     contentId,
-    contentCreated: '2024-05-01T10:00:00Z',
   };
 }
 
@@ -54,14 +53,64 @@ describe('BlobNdjsonSink', () => {
     expect(props.metadata).toMatchObject({ tenantid: TENANT, contentid: 'id%241', eventcount: '3' });
   });
 
-  it('replaces the earlier blob when the same content blob is written again', async () => {
+  it('keeps a finished blob when the same content blob is written again, and reports the earlier write', async () => {
     const { sink, read } = await freshSink();
-    await sink.write(blob('again'), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    const first = await sink.write(blob('again'), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(first.alreadyWritten).toBeUndefined();
     const second = await sink.write(blob('again'), [{ n: 1 }, { n: 2 }]);
-    expect(second.events).toBe(2);
+    expect(second).toMatchObject({
+      alreadyWritten: true,
+      events: 3,
+      bytes: first.bytes,
+      location: first.location,
+    });
     const { text, props } = await read(blob('again'));
-    expect(text).toBe('{"n":1}\n{"n":2}\n');
-    expect(props.metadata?.eventcount).toBe('2');
+    expect(text).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(props.metadata?.eventcount).toBe('3');
+  });
+
+  it("lets a retry finish a write that died after staging blocks, and keeps only the retry's events", async () => {
+    const { sink, read, service, container } = await freshSink();
+    const ref = blob('died-mid-write');
+    const blockBlob = service.getContainerClient(container).getBlockBlobClient(sinkPathFor(ref));
+    const stagedBlocks = () =>
+      blockBlob.getBlockList('uncommitted').then(
+        (list) => list.uncommittedBlocks?.length ?? 0,
+        () => 0,
+      );
+    async function* diesAfterOneBlock() {
+      // More than one 4 MiB block; the worker dies once a block is surely staged.
+      for (let i = 0; i < 30_000; i++) yield { i, pad: 'x'.repeat(200) };
+      for (let tries = 0; tries < 100 && (await stagedBlocks()) === 0; tries++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('worker died');
+    }
+    await expect(sink.write(ref, diesAfterOneBlock())).rejects.toThrow('worker died');
+    expect(await stagedBlocks()).toBeGreaterThan(0);
+    const retry = await sink.write(ref, [{ retried: true }]);
+    expect(retry).toMatchObject({ events: 1 });
+    expect(retry.alreadyWritten).toBeUndefined();
+    expect((await read(ref)).text).toBe('{"retried":true}\n');
+  });
+
+  it('lets only one of two concurrent writers of a blob commit, without an error for the other', async () => {
+    const { sink, read } = await freshSink();
+    const ref = blob('raced');
+    async function* events(writer: string) {
+      for (let i = 0; i < 20_000; i++) yield { writer, i, pad: 'y'.repeat(300) };
+    }
+    const results = await Promise.all([sink.write(ref, events('a')), sink.write(ref, events('b'))]);
+    const { text } = await read(ref);
+    const writers = new Set(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { writer: string }).writer),
+    );
+    expect(writers.size).toBe(1);
+    expect(results.map((r) => r.events)).toEqual([20_000, 20_000]);
+    expect(results.filter((r) => r.alreadyWritten)).toHaveLength(1);
   });
 
   it('writes an empty blob for a content blob without events', async () => {
@@ -142,12 +191,16 @@ describe('BlobNdjsonSink', () => {
 });
 
 describe('MemorySink', () => {
-  it('replaces per blob, like the blob sink', async () => {
+  it('keeps the first finished write per blob, like the blob sink', async () => {
     const sink = new MemorySink();
     await sink.write(blob('m'), [{ a: 1 }, { a: 2 }]);
     const result = await sink.write(blob('m'), [{ a: 3 }]);
-    expect(result).toMatchObject({ events: 1, bytes: Buffer.byteLength('{"a":3}\n') });
-    expect(sink.allEvents()).toEqual([{ a: 3 }]);
+    expect(result).toMatchObject({
+      events: 2,
+      bytes: Buffer.byteLength('{"a":1}\n{"a":2}\n'),
+      alreadyWritten: true,
+    });
+    expect(sink.allEvents()).toEqual([{ a: 1 }, { a: 2 }]);
     expect(sink.writes).toBe(2);
   });
 });

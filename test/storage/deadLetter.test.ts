@@ -8,7 +8,6 @@ const ref: ContentBlobRef = {
   tenantId: '11111111-2222-3333-4444-555555555555',
   contentType: 'Audit.SharePoint',
   contentId: '20240501$abc',
-  contentCreated: '2024-05-01T10:00:00Z',
 };
 
 describe('dead letters and the blob sink in the events container', () => {

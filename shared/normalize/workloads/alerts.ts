@@ -1,18 +1,20 @@
 /**
  * Security alerts (SecurityComplianceAlerts 40, WDATPAlerts 78, MCASAlerts 98, Purview insider-risk
  * alerts 307): the alert policy becomes `rule.*`, the event an `alert`. `Data` carries the alert's
- * details as a string of JSON, parsed into `o365.alert.data` when it parses.
+ * details as a string of JSON (an object under `o365.audit.Data`); UserId names the alerting
+ * service, so the person is read from Data (`suid`, `f3u`, or `eid` of a User entity) or from the
+ * alerted entity (AlertEntityId of a User, Sender or Recipients entity).
  */
-import { Categorization, categorized, setCategorization } from '../categorize';
-import { addRelatedUser } from '../common';
+import { Categorization, categorized, operationName, setCategorization } from '../categorize';
+import { addRelatedUser, setActor } from '../common';
 import type { EcsEvent } from '../ecsEvent';
-import { asObject, asString, isEmailAddress, JsonObject } from '../values';
+import { asString, isEmailAddress, isObject, JsonObject } from '../values';
 import { severityLevel } from './dlp';
 
 export const ALERT_RECORD_TYPES: ReadonlySet<number> = new Set([40, 78, 98, 307]);
 
 export function alertCategorization(category: string | undefined): Categorization {
-  const c = (category ?? '').toLowerCase();
+  const c = operationName(category).toLowerCase();
   let result: Categorization;
   if (c === 'threatmanagement') result = categorized('malware', 'info');
   else if (/dataloss|datagovernance|informationgovernance|informationprotection/.test(c))
@@ -55,9 +57,34 @@ export function applyAlert(record: JsonObject, event: EcsEvent): void {
     const v = asString(record[field]);
     if (v !== undefined) alert[key] = v;
   }
-  const data = asObject(record.Data);
-  if (data) alert.data = data;
   event.o365.alert = alert;
   if (alert.entity_id !== undefined && isEmailAddress(alert.entity_id))
     addRelatedUser(event, alert.entity_id);
+  setActor(event, alertUser(record, event.o365.audit.Data));
+}
+
+/** The first `name@domain` of a value such as "a@x.com, b@x.com" or "a@x.com (external)". */
+function firstUserIn(value: unknown): string | undefined {
+  const text = asString(value);
+  if (text === undefined) return undefined;
+  let end = 0;
+  while (end < text.length && end < 512 && !' ,;()'.includes(text[end])) end++;
+  const first = text.slice(0, end);
+  return first.includes('@') ? first : undefined;
+}
+
+const USER_ENTITY_TYPES = new Set(['user', 'sender', 'recipients']);
+
+function alertUser(record: JsonObject, data: unknown): string | undefined {
+  if (isObject(data)) {
+    const fromData =
+      firstUserIn(data.suid) ??
+      firstUserIn(data.f3u) ??
+      (asString(data.etype)?.toLowerCase() === 'user' ? firstUserIn(data.eid) : undefined);
+    if (fromData !== undefined) return fromData;
+  }
+  const entityType = asString(record.EntityType)?.toLowerCase();
+  return entityType !== undefined && USER_ENTITY_TYPES.has(entityType)
+    ? firstUserIn(record.AlertEntityId)
+    : undefined;
 }

@@ -1,10 +1,14 @@
 /**
  * Data loss prevention (DLP.All: RecordTypes 11, 13, 33, 63, 99, 100, 107). A rule match is an
- * alert; the rules that matched become `rule.*`, the highest rule severity `event.severity`, and a
- * block that the user did not override makes the outcome a failure (the activity was stopped).
+ * alert; the rules that matched become `rule.*`, the highest rule severity `event.severity`. The
+ * outcome is success (the detection happened, see outcome.ts); whether the activity was blocked,
+ * by a block the user did not override, is `o365.dlp.blocked`. The person is the sender or file
+ * author in the metadata, since UserId names the DLP agent. Sensitive information types arrive as
+ * GUIDs and are named from the tenant's list (NormalizeContext.sensitiveTypeName).
  * The schema documents `DlpRuleMatch` but records say `DLPRuleMatch`, so names compare ignoring case.
  */
-import { addRelatedUser } from '../common';
+import { categorized, setCategorization } from '../categorize';
+import { addRelatedUser, NormalizeContext, setActor } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asArray, asObject, asString, asStringList, isObject, JsonObject } from '../values';
 
@@ -37,7 +41,8 @@ interface RuleSummary {
   policyNames: string[];
   policyIds: string[];
   actions: string[];
-  sensitiveTypes: string[];
+  /** Names given in the record (SensitiveInformationTypeName), by GUID. */
+  sensitiveTypes: Map<string, string | undefined>;
   severity?: string;
   blocked: boolean;
 }
@@ -53,7 +58,7 @@ export function summarizePolicies(policyDetails: unknown): RuleSummary {
     policyNames: [],
     policyIds: [],
     actions: [],
-    sensitiveTypes: [],
+    sensitiveTypes: new Map(),
     blocked: false,
   };
   let worst = 0;
@@ -80,10 +85,10 @@ export function summarizePolicies(policyDetails: unknown): RuleSummary {
       const conditions = asObject(rule.ConditionsMatched);
       for (const info of asArray(conditions?.SensitiveInformation) ?? []) {
         if (!isObject(info)) continue;
-        pushUnique(
-          s.sensitiveTypes,
-          asString(info.SensitiveInformationTypeName) ?? asString(info.SensitiveType),
-        );
+        const id = asString(info.SensitiveType);
+        const name = asString(info.SensitiveInformationTypeName);
+        const key = id ?? name;
+        if (key !== undefined && s.sensitiveTypes.get(key) === undefined) s.sensitiveTypes.set(key, name);
       }
     }
   }
@@ -100,21 +105,50 @@ function addresses(value: unknown): string[] {
     .filter((p) => p !== '');
 }
 
-export function applyDlp(record: JsonObject, event: EcsEvent): void {
+/** The names and GUIDs of the matched sensitive information types, names from the record or the tenant's list. */
+function sensitiveTypes(
+  found: Map<string, string | undefined>,
+  context: NormalizeContext,
+): { names: string[]; ids: string[] } {
+  const names: string[] = [];
+  const ids: string[] = [];
+  for (const [key, given] of found) {
+    let name = given;
+    if (name === undefined) {
+      try {
+        name = context.sensitiveTypeName?.(key.toLowerCase());
+      } catch {
+        name = undefined;
+      }
+    }
+    pushUnique(names, name ?? key);
+    if (name !== key) pushUnique(ids, key);
+  }
+  return { names, ids };
+}
+
+/** DLPAgent, DlpAgent, DlpPolicyEventBasedAssistantOneDriveForBusiness...: the agent, not a person. */
+function isDlpAgent(userId: string | undefined): boolean {
+  return userId === undefined || userId.toLowerCase().startsWith('dlp');
+}
+
+export function applyDlp(
+  record: JsonObject,
+  event: EcsEvent,
+  _recordType: number | undefined,
+  context: NormalizeContext,
+): void {
   const op = (event.event.action ?? '').toLowerCase();
   const summary = summarizePolicies(record.PolicyDetails);
   const exchange = asObject(record.ExchangeMetaData);
   const sharePoint = asObject(record.SharePointMetaData);
   const endpoint = asObject(record.EndpointMetaData);
 
-  event.event.kind = op === 'dlprulematch' ? 'alert' : 'event';
-  if (exchange || (event.event.provider ?? '').toLowerCase() === 'exchange') {
-    event.event.category = ['email'];
-    event.event.type = ['info'];
-  } else {
-    event.event.category = ['file'];
-    event.event.type = ['access'];
-  }
+  const isExchange = exchange !== undefined || (event.event.provider ?? '').toLowerCase() === 'exchange';
+  setCategorization(event, {
+    ...(isExchange ? categorized('email', 'info') : categorized('file', 'access')),
+    kind: op === 'dlprulematch' ? 'alert' : 'event',
+  });
 
   if (summary.ruleIds.length > 0) (event.rule ??= {}).id = oneOrMany(summary.ruleIds);
   if (summary.ruleNames.length > 0) (event.rule ??= {}).name = oneOrMany(summary.ruleNames);
@@ -122,19 +156,24 @@ export function applyDlp(record: JsonObject, event: EcsEvent): void {
   const level = severityLevel(summary.severity);
   if (level !== undefined) event.event.severity = level;
 
-  const dlp: NonNullable<EcsEvent['o365']['dlp']> = { blocked: summary.blocked };
-  if (summary.severity !== undefined) dlp.severity = summary.severity;
-  if (summary.actions.length > 0) dlp.actions = summary.actions;
-  if (summary.policyIds.length > 0) dlp.policy_ids = summary.policyIds;
-  if (summary.sensitiveTypes.length > 0) dlp.sensitive_types = summary.sensitiveTypes;
-  event.o365.dlp = dlp;
-
   // A user's justification (ExceptionInfo) or an undo means the blocked activity went ahead.
   const exception = asObject(record.ExceptionInfo);
   const overridden = exception !== undefined && Object.keys(exception).length > 0;
-  if (op === 'dlpruleundo') event.event.outcome = 'success';
-  else if (op === 'dlprulematch')
-    event.event.outcome = summary.blocked && !overridden ? 'failure' : 'success';
+  const dlp: NonNullable<EcsEvent['o365']['dlp']> = {
+    blocked: summary.blocked && !overridden && op !== 'dlpruleundo',
+  };
+  if (summary.severity !== undefined) dlp.severity = summary.severity;
+  if (summary.actions.length > 0) dlp.actions = summary.actions;
+  if (summary.policyIds.length > 0) dlp.policy_ids = summary.policyIds;
+  const types = sensitiveTypes(summary.sensitiveTypes, context);
+  if (types.names.length > 0) dlp.sensitive_types = types.names;
+  if (types.ids.length > 0) dlp.sensitive_type_ids = types.ids;
+  event.o365.dlp = dlp;
+
+  if (isDlpAgent(asString(record.UserId))) {
+    const from = sharePoint ? asString(sharePoint.From) : undefined;
+    setActor(event, from ?? (exchange ? addresses(exchange.From)[0] : undefined));
+  }
 
   if (sharePoint) {
     const fileName = asString(sharePoint.FileName);

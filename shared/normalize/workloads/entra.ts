@@ -3,12 +3,19 @@
  * directory changes (8). Directory operation names are sentences ("Add member to group."), so the
  * category comes from the object named in them.
  */
-import { Categorization, categorized, conform, setCategorization, verbOf } from '../categorize';
-import { addRelatedUser, isGuid, mergeUser, setTargetUser, userFields } from '../common';
+import {
+  byOperationName,
+  Categorization,
+  categorized,
+  conform,
+  operationName,
+  setCategorization,
+  verbOf,
+} from '../categorize';
+import { addRelatedUser, mergeUser, setTargetUser, userFields } from '../common';
 import type { EcsEvent, EventType } from '../ecsEvent';
 import { enumName, IDENTITY_TYPES } from '../enums';
-import { legacySignInResult, SignInResult, stsSignInResult } from '../outcome';
-import { asArray, asString, findNameValue, isObject, JsonObject } from '../values';
+import { asArray, asString, isObject, JsonObject } from '../values';
 
 interface Identity {
   id: string;
@@ -25,12 +32,30 @@ function identities(value: unknown): Identity[] {
   return out;
 }
 
-function applySignIn(event: EcsEvent, result: SignInResult, operation: string): void {
-  if (result.outcome !== undefined) event.event.outcome = result.outcome;
-  if (result.errorCode !== undefined) event.error = { code: result.errorCode };
-  if (result.reason !== undefined) event.event.reason = result.reason;
+/** The outcome (and its error code and reason) is the common rule table's; only the category is set here. */
+function applySignIn(event: EcsEvent, operation: string): void {
   const ending = /logoff|logout|signout|signedout|loggedout/i.test(operation);
   setCategorization(event, categorized('authentication', ending ? 'end' : 'start'));
+}
+
+/**
+ * `["Finance"]`, `"\"Finance\""` or `[ "Finance" ]` as `Finance`: one optional bracket and one
+ * optional quote on each side, with blanks, removed by index (a pattern here backtracks badly on
+ * long blank runs).
+ */
+export function unwrapValue(text: string): string {
+  let start = 0;
+  let end = text.length;
+  const blank = (i: number) => text.charCodeAt(i) <= 32;
+  while (start < end && blank(start)) start++;
+  if (text[start] === '[') start++;
+  while (start < end && blank(start)) start++;
+  if (text[start] === '"') start++;
+  while (end > start && blank(end - 1)) end--;
+  if (text[end - 1] === ']') end--;
+  while (end > start && blank(end - 1)) end--;
+  if (end > start && text[end - 1] === '"') end--;
+  return text.slice(start, end).trim();
 }
 
 /** ModifiedProperties values are often JSON-quoted strings (`"\"Finance\""`) or one-element arrays. */
@@ -40,14 +65,14 @@ function modifiedValue(record: JsonObject, name: string): string | undefined {
     for (const raw of [item.NewValue, item.OldValue]) {
       const text = asString(raw);
       if (text === undefined) continue;
-      const unquoted = text.replace(/^\[?\s*"?|"?\s*\]?$/g, '').trim();
+      const unquoted = unwrapValue(text);
       if (unquoted !== '') return unquoted;
     }
   }
   return undefined;
 }
 
-export function directoryCategorization(operation: string): Categorization {
+export const directoryCategorization = byOperationName((operation: string): Categorization => {
   const op = operation.toLowerCase();
   const verb = verbOf(op);
   const iamVerb: EventType = verb === 'access' ? 'info' : verb;
@@ -61,10 +86,10 @@ export function directoryCategorization(operation: string): Categorization {
   if (/\buser\b|password|account/.test(op)) return categorized('iam', 'user', iamVerb);
   if (/\bgroup\b/.test(op)) return categorized('iam', 'group', iamVerb);
   return conform({ kind: 'event', category: ['configuration'], type: [verb] });
-}
+});
 
 export function applyEntra(record: JsonObject, event: EcsEvent, recordType: number | undefined): void {
-  const operation = event.event.action ?? '';
+  const operation = operationName(event.event.action);
   const actors = identities(record.Actor);
   const user = (event.user ??= {});
   for (const actor of actors) {
@@ -80,30 +105,34 @@ export function applyEntra(record: JsonObject, event: EcsEvent, recordType: numb
 
   const signInOp = /^user(loggedin|loginfailed|loggedout)$/i.test(operation);
   if (recordType === 15 || (recordType === undefined && signInOp)) {
-    applySignIn(event, stsSignInResult(record), operation);
+    applySignIn(event, operation);
     return;
   }
   if (recordType === 9) {
-    const result = legacySignInResult(record);
     // The legacy failure reason sits in ExtendedProperties as "code;NAME;text".
-    const loginError = asString(findNameValue(record.ExtendedProperties, 'LoginError'));
-    if (result.outcome === 'failure' && loginError !== undefined) result.reason = loginError;
-    applySignIn(event, result, operation);
+    const extended = event.o365.audit.ExtendedProperties;
+    const loginError = isObject(extended) ? asString(extended.LoginError) : undefined;
+    if (event.event.outcome === 'failure' && event.event.reason === undefined && loginError !== undefined) {
+      event.event.reason = loginError;
+    }
+    applySignIn(event, operation);
     return;
   }
 
   const c = directoryCategorization(operation);
   setCategorization(event, c);
-  if (!c.category.includes('iam')) return;
 
+  // The object of a directory change is its ObjectId (the reference mapping's user.target.id); a
+  // name@domain there, or a UPN among the targets, also names the target user.
+  const objectId = asString(record.ObjectId);
   const targets = identities(record.Target);
   const upn = targets.find((t) => t.type === 'UPN');
-  if (upn) setTargetUser(event, upn.id);
-  else {
-    const objectId = asString(record.ObjectId);
-    if (objectId !== undefined && userFields(objectId).email !== undefined) setTargetUser(event, objectId);
+  if (objectId !== undefined) {
+    const target = ((event.user ??= {}).target ??= {});
+    target.id = objectId;
+    if (userFields(objectId).domain !== undefined) setTargetUser(event, objectId);
   }
-  const targetGuid = targets.find((t) => t.type !== 'UPN' && isGuid(t.id));
+  if (upn) setTargetUser(event, upn.id);
   if (c.type.includes('group')) {
     const groupName = modifiedValue(record, 'Group.DisplayName');
     const groupId = modifiedValue(record, 'Group.ObjectID');
@@ -112,7 +141,5 @@ export function applyEntra(record: JsonObject, event: EcsEvent, recordType: numb
       if (groupId !== undefined) event.group.id = groupId;
       if (groupName !== undefined) event.group.name = groupName;
     }
-  } else if (targetGuid && event.user?.target && event.user.target.id === undefined) {
-    event.user.target.id = targetGuid.id;
   }
 }

@@ -2,8 +2,17 @@
  * Exchange Online: mailbox activity (ExchangeItem 2, ExchangeItemGroup 3, aggregated 19/50) and
  * admin cmdlets (ExchangeAdmin 1; Security & Compliance cmdlets 18 share the shape).
  */
-import { Categorization, categorized, conform, Verb, verbOf, setCategorization } from '../categorize';
-import { addRelatedUser, mergeUser, setTargetUser, userFields } from '../common';
+import {
+  byOperationName,
+  Categorization,
+  categorized,
+  conform,
+  operationName,
+  Verb,
+  verbOf,
+  setCategorization,
+} from '../categorize';
+import { addRelatedUser, isSid, setActor, setTargetUser, userFields } from '../common';
 import type { EcsEmailAttachment, EcsEvent } from '../ecsEvent';
 import { enumName, LOGON_TYPES } from '../enums';
 import { asArray, asObject, asString, isObject, JsonObject } from '../values';
@@ -26,7 +35,7 @@ const CMDLET_VERBS: Readonly<Record<string, Verb>> = {
   export: 'access',
 };
 
-export function cmdletCategorization(cmdlet: string): Categorization {
+export const cmdletCategorization = byOperationName((cmdlet: string): Categorization => {
   const dash = cmdlet.indexOf('-');
   const verbText = dash > 0 ? cmdlet.slice(0, dash).toLowerCase() : '';
   const noun = dash > 0 ? cmdlet.slice(dash + 1) : cmdlet;
@@ -40,6 +49,13 @@ export function cmdletCategorization(cmdlet: string): Categorization {
     return categorized('iam', 'admin', verb === 'access' ? 'info' : verb);
   }
   return conform({ kind: 'event', category: ['configuration'], type: [verb] });
+});
+
+/** "report.pdf (4446b)" as its name and size, read by index (a pattern backtracks on long blank runs). */
+function attachmentOf(part: string): { name: string; size?: number } {
+  const open = part.lastIndexOf('(');
+  if (open < 0 || !/^\(\d{1,15}b\)$/i.test(part.slice(open))) return { name: part };
+  return { name: part.slice(0, open).trimEnd(), size: Number(part.slice(open + 1, -2)) };
 }
 
 /** "a.png (599b); b.pdf (4446b)" as ECS attachments; the size suffix is optional. */
@@ -50,16 +66,12 @@ export function parseAttachments(value: unknown): EcsEmailAttachment[] | undefin
   for (const part of text.split(';')) {
     const trimmed = part.trim();
     if (trimmed === '') continue;
-    const m = /^(.*?)\s*\((\d+)b\)$/i.exec(trimmed);
-    const name = m ? m[1] : trimmed;
+    const { name, size } = attachmentOf(trimmed);
     if (name === '') continue;
     const file: EcsEmailAttachment['file'] = { name };
     const dot = name.lastIndexOf('.');
     if (dot > 0 && dot < name.length - 1) file.extension = name.slice(dot + 1).toLowerCase();
-    if (m) {
-      const size = Number(m[2]);
-      if (Number.isSafeInteger(size)) file.size = size;
-    }
+    if (size !== undefined && Number.isSafeInteger(size)) file.size = size;
     out.push({ file });
   }
   return out.length > 0 ? out : undefined;
@@ -69,16 +81,30 @@ export function parseAttachments(value: unknown): EcsEmailAttachment[] | undefin
 function serverName(value: unknown): string | undefined {
   const text = asString(value);
   if (text === undefined) return undefined;
-  const first = text.split(/\s+/)[0];
-  return first === '' ? undefined : first;
+  let end = 0;
+  while (end < text.length && end < 256 && text.charCodeAt(end) > 32) end++;
+  return end === 0 || end === 256 ? undefined : text.slice(0, end);
 }
 
 /** OWA writes the browser's user agent into ClientInfoString after "Client=OWA;". */
 function userAgentFromClientInfo(value: unknown): string | undefined {
   const text = asString(value);
-  if (text === undefined) return undefined;
-  const m = /^Client=[^;]*;(Mozilla\/.+)$/i.exec(text);
-  return m ? m[1].trim() : undefined;
+  if (text === undefined || !/^client=/i.test(text)) return undefined;
+  const semicolon = text.indexOf(';');
+  if (semicolon < 0) return undefined;
+  const agent = text.slice(semicolon + 1).trim();
+  return /^mozilla\//i.test(agent) ? agent : undefined;
+}
+
+/**
+ * Mailbox records whose UserId is a SID (`S-1-5-18`) or a system account
+ * (`NT AUTHORITY\SYSTEM (Microsoft.Exchange.ServiceHost)`): a process acted for the mailbox.
+ */
+function isSystemAccount(userId: string | undefined): boolean {
+  if (userId === undefined) return true;
+  if (isSid(userId)) return true;
+  const lower = userId.toLowerCase();
+  return lower === 'system' || lower.startsWith('nt authority\\');
 }
 
 function folderPath(value: unknown): string | undefined {
@@ -104,16 +130,16 @@ function applyMailbox(record: JsonObject, event: EcsEvent): void {
   const logonType = enumName(record.LogonType, LOGON_TYPES);
   if (logonType !== undefined) event.o365.logon_type = logonType;
 
-  // The actor is UserId; MailboxOwnerUPN is whose mailbox was touched. They differ for delegates,
-  // admins and system processes, where the owner is the target.
+  // The actor is UserId; MailboxOwnerUPN is whose mailbox was touched. They differ for delegates
+  // and admins, where the owner is the target. When UserId is a SID or a system account, the
+  // person is the mailbox owner, on whose behalf the process acted.
   const owner = asString(record.MailboxOwnerUPN);
   const userId = asString(record.UserId);
   if (owner !== undefined) {
     if (userId !== undefined && userId.toLowerCase() === owner.toLowerCase()) {
       // Owner acting on their own mailbox: already the actor.
-    } else if (logonType === 'Owner' && event.user?.email === undefined) {
-      mergeUser((event.user ??= {}), userFields(owner));
-      addRelatedUser(event, owner);
+    } else if (isSystemAccount(userId) || (logonType === 'Owner' && event.user?.email === undefined)) {
+      setActor(event, owner);
     } else {
       setTargetUser(event, owner);
     }
@@ -149,20 +175,18 @@ function applyMailbox(record: JsonObject, event: EcsEvent): void {
     if (paths.length > 0) (event.o365.mailbox ??= {}).folders = paths;
   }
 
-  const op = (event.event.action ?? '').toLowerCase();
-  if (op === 'mailboxlogin') {
-    event.event.category = ['authentication'];
-    event.event.type = ['start'];
-  } else {
-    event.event.category = ['email'];
-    event.event.type = ['info'];
-  }
+  const op = operationName(event.event.action).toLowerCase();
+  setCategorization(
+    event,
+    op === 'mailboxlogin' ? categorized('authentication', 'start') : categorized('email', 'info'),
+  );
 }
 
 function applyAdmin(record: JsonObject, event: EcsEvent): void {
   const c = cmdletCategorization(event.event.action ?? '');
   setCategorization(event, c);
-  const identity = event.o365.parameters?.Identity;
+  const parameters = event.o365.audit.Parameters;
+  const identity = isObject(parameters) ? parameters.Identity : undefined;
   if (typeof identity === 'string' && userFields(identity).email !== undefined)
     setTargetUser(event, identity);
   const objectId = asString(record.ObjectId);
@@ -178,7 +202,7 @@ function applyAdmin(record: JsonObject, event: EcsEvent): void {
 export function applyExchange(record: JsonObject, event: EcsEvent, recordType: number | undefined): void {
   const server = serverName(record.OriginatingServer);
   if (server !== undefined) event.server = { address: server };
-  const looksLikeCmdlet = /^[A-Za-z]+-[A-Za-z]+$/.test(event.event.action ?? '');
+  const looksLikeCmdlet = /^[A-Za-z]+-[A-Za-z]+$/.test(operationName(event.event.action));
   if (
     (recordType !== undefined && EXCHANGE_ADMIN_RECORD_TYPES.has(recordType)) ||
     (recordType === undefined && looksLikeCmdlet)

@@ -2,7 +2,14 @@
  * SharePoint Online and OneDrive: file and folder operations, sharing, pages, lists and sites.
  * For file operations `SiteUrl + SourceRelativeUrl + SourceFileName` is the `ObjectId` URL.
  */
-import { Categorization, categorized, conform, verbOf, setCategorization } from '../categorize';
+import {
+  byOperationName,
+  Categorization,
+  categorized,
+  conform,
+  verbOf,
+  setCategorization,
+} from '../categorize';
 import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { enumName, ITEM_TYPES } from '../enums';
@@ -10,7 +17,26 @@ import { asString, JsonObject } from '../values';
 
 const URL_HOST = /^https?:\/\/([^/:?#\s]+)/i;
 
-export function sharePointCategorization(operation: string): Categorization {
+/** Whether one of `first` occurs before one of `then` in the text (by index, which stays linear). */
+function appearsBefore(text: string, first: readonly string[], then: readonly string[]): boolean {
+  let earliest = -1;
+  for (const word of first) {
+    const at = text.indexOf(word);
+    if (at >= 0 && (earliest < 0 || at + word.length < earliest)) earliest = at + word.length;
+  }
+  if (earliest < 0) return false;
+  return then.some((word) => text.lastIndexOf(word) >= earliest);
+}
+
+function isAdminChange(operation: string): boolean {
+  const op = operation.toLowerCase();
+  return (
+    appearsBefore(op, ['siteadmin', 'sitecollectionadmin', 'owner'], ['added', 'removed']) ||
+    appearsBefore(op, ['added', 'removed'], ['admin', 'owner'])
+  );
+}
+
+export const sharePointCategorization = byOperationName((operation: string): Categorization => {
   const verb = verbOf(operation);
   if (/^(file|folder)/i.test(operation)) return conform({ kind: 'event', category: ['file'], type: [verb] });
   // Sharing and links change who can reach a file; using a link is an access.
@@ -20,16 +46,12 @@ export function sharePointCategorization(operation: string): Categorization {
   if (/^page/i.test(operation) || /search/i.test(operation)) return categorized('web', 'access');
   if (/(added|removed)(to|from)group|groupmember/i.test(operation))
     return categorized('iam', 'group', 'change');
-  if (
-    /(siteadmin|sitecollectionadmin|owner).*(added|removed)|(added|removed).*(admin|owner)/i.test(operation)
-  ) {
-    return categorized('iam', 'admin', 'change');
-  }
+  if (isAdminChange(operation)) return categorized('iam', 'admin', 'change');
   if (/^(list|site|web|group|permission|tenant|sitecollection)/i.test(operation)) {
     return conform({ kind: 'event', category: ['configuration'], type: [verb] });
   }
   return categorized('web', 'info');
-}
+});
 
 function extensionOf(name: string): string | undefined {
   const dot = name.lastIndexOf('.');
@@ -51,8 +73,9 @@ export function applySharePoint(record: JsonObject, event: EcsEvent): void {
 
   const name = asString(record.SourceFileName);
   const directory = asString(record.SourceRelativeUrl);
-  const extension =
-    asString(record.SourceFileExtension)?.replace(/^\./, '').toLowerCase() ?? (name && extensionOf(name));
+  // SourceFileExtension is kept as written, as the reference mapping does; one derived from the
+  // name is lower-cased.
+  const extension = asString(record.SourceFileExtension)?.replace(/^\./, '') ?? (name && extensionOf(name));
   if (name !== undefined || directory !== undefined) {
     event.file = {};
     if (name !== undefined) event.file.name = name;

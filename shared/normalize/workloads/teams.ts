@@ -2,12 +2,19 @@
  * Microsoft Teams (RecordType 25): team and channel lifecycle, membership, sessions. Messages and
  * meetings stay generic activity.
  */
-import { Categorization, categorized, conform, verbOf, setCategorization } from '../categorize';
+import {
+  byOperationName,
+  Categorization,
+  categorized,
+  conform,
+  verbOf,
+  setCategorization,
+} from '../categorize';
 import { setTargetUser } from '../common';
 import type { EcsEvent } from '../ecsEvent';
 import { asArray, asString, isObject, JsonObject } from '../values';
 
-export function teamsCategorization(operation: string): Categorization {
+export const teamsCategorization = byOperationName((operation: string): Categorization => {
   const op = operation.toLowerCase();
   if (op === 'teamssessionstarted') return categorized('authentication', 'start');
   if (op === 'teamcreated') return categorized('iam', 'group', 'creation');
@@ -17,7 +24,7 @@ export function teamsCategorization(operation: string): Categorization {
     return conform({ kind: 'event', category: ['configuration'], type: [verbOf(op)] });
   }
   return categorized('web', 'info');
-}
+});
 
 export function applyTeams(record: JsonObject, event: EcsEvent): void {
   const c = teamsCategorization(event.event.action ?? '');

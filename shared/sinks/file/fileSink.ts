@@ -57,7 +57,13 @@ export class FileContentSink implements ContentSink {
         // 'close' (not 'finish'): the descriptor is released before the rename, which Windows needs.
         await Promise.race([once(out, 'close'), failed]);
       } finally {
-        out.destroy();
+        // The file is opened asynchronously: a stream destroyed before its open completes still
+        // creates the file, so wait for 'close' before the temporary file is removed below.
+        if (!out.closed) {
+          const closed = once(out, 'close').catch(() => undefined);
+          out.destroy();
+          await closed;
+        }
       }
       await rename(temp, target);
     } catch (error) {

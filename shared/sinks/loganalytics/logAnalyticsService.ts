@@ -17,7 +17,7 @@ import type {
   SinkHealth,
   SinkLimits,
 } from '../delivery/model';
-import { parseContentCreated } from '../blobNdjsonSink';
+import { contentIdTime } from '../blobNdjsonSink';
 import type { ContentBlobRef } from '../sink';
 import { audienceFor, LOGS_INGESTION_LIMITS, type LogAnalyticsSinkConfig } from './config';
 import { encodeLogsRow, rowOf, type LogsRow } from './encoder';
@@ -50,8 +50,8 @@ export class LogAnalyticsService implements BatchSinkService {
   }
 
   encode(event: SinkEvent, blob: ContentBlobRef): EncodedEvent {
-    // An event without a time takes its blob's, else the time it is sent (Log Analytics needs one).
-    const fallback = parseContentCreated(blob.contentCreated) ?? this.now();
+    // An event without a time takes the time in its blob's contentId, else the time it is sent (Log Analytics needs one).
+    const fallback = contentIdTime(blob.contentId) ?? this.now();
     return encodeLogsRow(event, fallback.toISOString());
   }
 

@@ -70,7 +70,6 @@ export interface ReceiverServices {
   registry: TenantRegistry;
   /** The tenants served, read from the registry at most a minute old: changes need no restart. */
   directory: TenantDirectory;
-  tenant(tenantId: string): TenantConfig | undefined;
   credentialFor(tenant: TenantConfig): TokenCredential;
   clientFor(tenant: TenantConfig): ManagementActivityClient;
   checkContentUri: ContentUriCheck;
@@ -131,7 +130,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     }
     return source;
   };
-  const tenants = new Map(config.tenants.map((t) => [t.tenantId, t]));
   const alerter = createAlerter(config, options.logger);
   const raiseAlert = (alert: Alert, logger?: Logger) =>
     (logger ? createAlerter(config, logger) : alerter).raise(alert);
@@ -243,7 +241,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     expiryWatch,
     registry,
     directory,
-    tenant: (id) => tenants.get(id.toLowerCase()),
     credentialFor,
     clientFor,
     checkContentUri,

@@ -37,6 +37,29 @@ export class TenantRegistryUnavailableError extends Error {
   }
 }
 
+/** What a lookup of a tenant no one added (or that was removed) answers. */
+export function notInRegistryReason(tenantId: string): string {
+  return `tenant ${tenantId} is not a configured tenant: it is not in the tenant registry (never added, or removed)`;
+}
+
+/**
+ * A directory of a fixed list of tenants, all served: for code paths and tests that have no
+ * registry (the settings' tenants as they are).
+ */
+export function staticTenantDirectory(tenants: readonly TenantConfig[]): TenantDirectory {
+  const byId = new Map(tenants.map((t) => [t.tenantId, t]));
+  return {
+    get: async (tenantId) => {
+      const id = tenantId.toLowerCase();
+      const tenant = byId.get(id);
+      return tenant
+        ? { status: 'active', tenant }
+        : { status: 'unknown', tenantId: id, reason: `tenant ${id} is not a configured tenant` };
+    },
+    list: async () => [...tenants],
+  };
+}
+
 export const MAX_TENANT_CACHE_SECONDS = 60;
 /** After a failed registry read, how long the last good snapshot is served before trying again. */
 const RETRY_AFTER_FAILURE_MS = 5000;
@@ -80,13 +103,7 @@ export class CachedTenantDirectory implements TenantDirectory {
       if (fromSettings) return { status: 'active', tenant: fromSettings };
       throw new TenantRegistryUnavailableError(id, e instanceof Error ? e.message : String(e));
     }
-    return (
-      snapshot.lookups.get(id) ?? {
-        status: 'unknown',
-        tenantId: id,
-        reason: `tenant ${id} is not in the tenant registry (never added, or removed)`,
-      }
-    );
+    return snapshot.lookups.get(id) ?? { status: 'unknown', tenantId: id, reason: notInRegistryReason(id) };
   }
 
   async list(): Promise<TenantConfig[]> {

@@ -82,7 +82,19 @@ export function servicesFor(
 export function alertsIn(lines: readonly string[]): Alert[] {
   return lines
     .filter((l) => l.startsWith(`${ALERT_LOG_NAME} `))
-    .map((l) => JSON.parse(l.slice(ALERT_LOG_NAME.length + 1)) as Alert);
+    .map((l) => leadingJson(l.slice(ALERT_LOG_NAME.length + 1)) as Alert);
+}
+
+/** The alert's JSON, without the invocation fields a host's logger appends after it. */
+function leadingJson(text: string): unknown {
+  for (let end = text.indexOf('} {'); end !== -1; end = text.indexOf('} {', end + 1)) {
+    try {
+      return JSON.parse(text.slice(0, end + 1));
+    } catch {
+      // '} {' inside the alert itself: look further.
+    }
+  }
+  return JSON.parse(text);
 }
 
 function collector(): Writable & { text: () => string } {
@@ -173,7 +185,7 @@ export async function fetchEverything(env: Record<string, string | undefined>): 
     [
       defineFetchContent({
         queueName: fetchServices.queue.queueName,
-        tenants: fetchServices.config.tenants,
+        tenants: fetchServices.directory,
         ledger: fetchServices.ledger,
         claimLeaseSeconds: 60,
         sink,

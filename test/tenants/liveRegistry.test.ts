@@ -1,7 +1,7 @@
 /**
  * Running functions follow the tenant registry without a restart: a tenant added, disabled or removed
- * with the `tenants` command is maintained and reported by health, or no longer, once the directory's
- * minute of caching has passed (its clock is advanced here instead of waited out). Through the local
+ * with the `tenants` command is maintained and reported by health, or no longer, and its notifications
+ * and queued blobs refused with the reason, once the directory's minute of caching has passed (its clock is advanced here instead of waited out). Through the local
  * host, with the settings' tenant and a registry-only tenant of the same multi-tenant app sharing one
  * Key Vault secret.
  */
@@ -14,7 +14,17 @@ import { staticTokenCredential } from '../../local/standIns/staticTokenCredentia
 import { loadConfig } from '../../shared/config/settings';
 import { memoryLogger } from '../../shared/log';
 import type { HealthReport } from '../../shared/maintenance/healthReport';
-import { AUTH_ID, CLIENT, envFor, runCli, SECRET, simulator, TENANT, useWorld } from '../maintenance/world';
+import {
+  alertsIn,
+  AUTH_ID,
+  CLIENT,
+  envFor,
+  runCli,
+  SECRET,
+  simulator,
+  TENANT,
+  useWorld,
+} from '../maintenance/world';
 
 jest.setTimeout(60_000);
 
@@ -26,6 +36,7 @@ let vault: KeyVaultStandIn;
 let env: Record<string, string | undefined>;
 let services: ReceiverServices;
 let host: LocalHost;
+const hostLog = memoryLogger();
 let now = Date.now();
 
 beforeAll(async () => {
@@ -55,8 +66,9 @@ beforeAll(async () => {
   });
   host = await startLocalHost(allFunctions(services), {
     storageConnectionString: env.AzureWebJobsStorage!,
-    logger: memoryLogger(),
+    logger: hostLog,
     timers: 'manual',
+    pollIntervalMs: { min: 20, max: 100 },
   });
 });
 afterAll(async () => {
@@ -66,6 +78,29 @@ afterAll(async () => {
 
 const apiCallsOf = (tenantId: string) =>
   sim.requests.filter((r) => r.listener === 'api' && r.path.includes(`/${tenantId}/`)).length;
+
+/** Microsoft's POST of one notification for the tenant's Audit.General content. */
+async function notify(tenantId: string, contentId: string): Promise<number> {
+  const res = await fetch(`${host.url}/api/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; utf-8', 'webhook-authid': AUTH_ID },
+    body: JSON.stringify([
+      {
+        tenantId,
+        clientId: CLIENT,
+        contentType: 'Audit.General',
+        contentId,
+        contentUri: `${sim.apiBaseUrl}/api/v1.0/${tenantId}/activity/feed/audit/${contentId}`,
+        contentCreated: new Date().toISOString(),
+        contentExpiration: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      },
+    ]),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const alertsOf = (kind: string) => alertsIn(hostLog.lines.map((l) => l.line)).filter((a) => a.kind === kind);
 
 async function healthTenants(): Promise<string[]> {
   const res = await fetch(`${host.url}/api/health`, { headers: { 'x-functions-key': host.functionKey } });
@@ -108,6 +143,12 @@ describe('the tenant registry, seen by running functions', () => {
     await change('disable', '--tenant', TENANT);
     await timerLeavesAlone(TENANT);
     expect(await healthTenants()).toEqual([SECOND]);
+    expect(await notify(TENANT, 'disabled$blob$1')).toBe(200);
+    expect(alertsOf('webhookRejected').at(-1)?.details).toMatchObject({
+      rejected: 1,
+      accepted: 0,
+      reasons: [`tenant ${TENANT} is disabled in the tenant registry`],
+    });
     const refused = await runCli(['subscriptions', 'list', '--tenant', TENANT], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(`error: tenant ${TENANT} is disabled in the tenant registry\n`);
@@ -120,5 +161,30 @@ describe('the tenant registry, seen by running functions', () => {
     await change('remove', '--tenant', SECOND);
     await timerLeavesAlone(SECOND);
     expect(await healthTenants()).toEqual([TENANT]);
+
+    const reason = `tenant ${SECOND} is not a configured tenant: it is not in the tenant registry (never added, or removed)`;
+    // A blob of the tenant still in the queue (queued before the removal took effect).
+    await services.queue.enqueue([
+      {
+        tenantId: SECOND,
+        clientId: CLIENT,
+        contentType: 'Audit.General',
+        contentId: 'queued$blob$1',
+        contentUri: `${sim.apiBaseUrl}/api/v1.0/${SECOND}/activity/feed/audit/queued$blob$1`,
+        source: 'backfill',
+        enqueuedAt: new Date().toISOString(),
+      },
+    ]);
+    expect(await notify(SECOND, 'removed$blob$1')).toBe(200);
+    expect(alertsOf('webhookRejected').at(-1)?.details).toMatchObject({ rejected: 1, reasons: [reason] });
+
+    await host.whenQueuesIdle({ timeoutMs: 20_000 });
+    expect(await services.queue.depth()).toMatchObject({ queued: 0, poison: 1 });
+    expect(alertsOf('poisonMessage')).toEqual([
+      expect.objectContaining({
+        tenantId: SECOND,
+        message: `content message moved to the poison queue: ${reason}`,
+      }),
+    ]);
   });
 });

@@ -31,6 +31,7 @@ import {
 } from '../../local/standIns/splunkHecStandIn';
 import { staticTokenCredential } from '../../local/standIns/staticTokenCredential';
 import { ALERT_LOG_NAME, type Alert } from '../../shared/alerts/model';
+import { buildHealthReport } from '../../shared/maintenance/healthReport';
 import { BatchingContentSink, type DeliveryOptions } from '../../shared/sinks/delivery/batchingContentSink';
 import { BlobDeadLetterStore } from '../../shared/sinks/delivery/deadLetter';
 import { EventHubService } from '../../shared/sinks/eventhub';
@@ -225,5 +226,9 @@ describe('every sink, end to end', () => {
     const putOff = outcomes.filter((o) => o.status === 'deferred' && /loganalytics/.test(o.reason));
     expect(putOff.length).toBeGreaterThanOrEqual(1);
     expect(outcomes.filter((o) => o.status === 'written')).toHaveLength(2);
+
+    // The health report checks every sink.
+    const health = await buildHealthReport(rig.services, new Date());
+    expect(health.sinks?.map((sink) => [sink.name, sink.ok])).toEqual(SINK_NAMES.map((n) => [n, true]));
   }, 60_000);
 });

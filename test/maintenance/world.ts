@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
-import { createServices, ReceiverServices } from '../../functions/services';
+import { createServices, ReceiverServices, type ServiceOptions } from '../../functions/services';
 import { defineFetchContent } from '../../functions/fetchContent';
 import { startAzurite, type AzuriteInstance } from '../../local/azurite';
 import { main } from '../../local/cli';
@@ -88,7 +88,7 @@ export type TestServices = ReceiverServices & { log: ReturnType<typeof memoryLog
 
 export function servicesFor(
   env: Record<string, string | undefined>,
-  sink?: ReceiverServices['sink'],
+  sink?: ServiceOptions['sink'],
 ): TestServices {
   const log = memoryLogger();
   const services = createServices(loadConfig(env), {
@@ -194,7 +194,7 @@ export async function fetchEverything(env: Record<string, string | undefined>): 
         tenants: fetchServices.config.tenants,
         ledger: fetchServices.ledger,
         claimLeaseSeconds: 60,
-        sink,
+        sinks: fetchServices.sinks,
         streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
         checkContentUri: fetchServices.checkContentUri,
         requeue: (m, delay) => fetchServices.queue.enqueue([m], { visibilityTimeoutSeconds: delay }),

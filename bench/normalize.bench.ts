@@ -16,7 +16,7 @@ const PER_CONTENT_TYPE = 4000;
 const ROUNDS = 7;
 const TENANT_ID = '4d5e6f70-8192-4a3b-9c4d-5e6f70819203';
 
-function recordLines(): string[] {
+export function recordLines(): string[] {
   const lines: string[] = [];
   CONTENT_TYPES.forEach((contentType, i) => {
     for (const record of generateRecords(contentType, PER_CONTENT_TYPE, {

@@ -59,7 +59,7 @@ export function defineReceiverFunctions(
     tenants: services.directory,
     ledger: services.ledger,
     claimLeaseSeconds: options.claimLeaseSeconds ?? CLAIM_LEASE_SECONDS,
-    sink: services.sink,
+    sinks: services.sinks,
     recordDedupe: services.recordDedupe,
     streamContent: (tenant, contentUri) => services.clientFor(tenant).streamContent(contentUri),
     checkContentUri: services.checkContentUri,

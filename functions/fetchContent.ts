@@ -1,8 +1,9 @@
 /**
- * Queue-triggered: fetches one content blob, normalizes its records and writes them to the sink,
- * at least once, with the ledger making repeats (duplicate notifications, retries, backfill
- * re-listings, a second instance) write nothing twice: the blob is claimed in the ledger before it
- * is fetched, and records another blob already carried are held back before the sink.
+ * Queue-triggered: fetches one content blob, normalizes its records and delivers them to every
+ * configured sink, at least once, with the ledger making repeats (duplicate notifications, retries,
+ * backfill re-listings, a second instance) write nothing twice: the blob is claimed in the ledger
+ * before it is fetched, records another blob already carried are held back before the sinks, and
+ * each sink that finished the blob is recorded, so a retry goes only to the sinks still owed.
  */
 import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
@@ -20,13 +21,17 @@ import type { NormalizeContext } from '../shared/normalize';
 import { TokenAcquisitionError } from '../shared/managementApi/errors';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { normalizeBlobRecords, BlobNormalizationStats } from '../shared/pipeline/normalizeBlob';
-import type { EventSink } from '../shared/sinks/sink';
+import { deliverToSinks, sinksNamed } from '../shared/sinks/delivery/deliverToSinks';
+import type { ContentSink, SinkBlobOutcome } from '../shared/sinks/delivery/model';
+import { sinkRejectedAlert } from '../shared/sinks/delivery/sinkAlerts';
+import type { ContentBlobRef } from '../shared/sinks/sink';
 import type {
   ClaimRequest,
   ClaimResult,
   CompletionOutcome,
   CompletionStats,
   LedgerClaim,
+  SinkCompletions,
 } from '../shared/state/contentLedger';
 import { isTransientStorageFailure } from '../shared/storage/storageError';
 import {
@@ -42,6 +47,7 @@ export interface FetchLedger {
   complete(claim: LedgerClaim, stats: CompletionStats, now: Date): Promise<CompletionOutcome>;
   completeLost(claim: LedgerClaim, reason: string, now: Date): Promise<CompletionOutcome>;
   release(claim: LedgerClaim, now: Date): Promise<void>;
+  recordSinks(claim: LedgerClaim, sinks: SinkCompletions, now: Date): Promise<CompletionOutcome>;
 }
 
 export interface FetchContentDependencies {
@@ -58,7 +64,8 @@ export interface FetchContentDependencies {
    * invocation never loses its claim to another.
    */
   claimLeaseSeconds: number;
-  sink: EventSink;
+  /** Every configured sink, in SINKS order; a blob is done when each of them has it. */
+  sinks: readonly ContentSink[];
   /** Cross-blob record de-duplication; without it every record of every blob is written. */
   recordDedupe?: RecordReserver;
   streamContent(tenant: TenantConfig, contentUri: string): AsyncIterable<unknown>;
@@ -94,8 +101,10 @@ export type BlobOutcome =
       location: string;
       /** Records held back because another blob had already carried them. */
       suppressedRecords: number;
-      /** The sink already held this blob from an earlier try that finished its write. */
+      /** The sinks already held this blob's events from an earlier try (nothing new stored). */
       alreadyWritten: boolean;
+      /** What each sink this try delivered to did (none when earlier tries had finished them all). */
+      sinks: SinkBlobOutcome[];
     }
   | { status: 'duplicate'; message: ContentMessage }
   | { status: 'lost'; message: ContentMessage; reason: string }
@@ -140,6 +149,19 @@ function describe(error: unknown): string {
   const code = typeof e?.code === 'string' ? `${e.code} ` : '';
   const status = typeof e?.statusCode === 'number' ? `(HTTP ${e.statusCode}) ` : '';
   return `${code}${status}${typeof e?.message === 'string' ? e.message : String(error)}`;
+}
+
+function completionsOf(outcomes: readonly SinkBlobOutcome[], at: Date): SinkCompletions {
+  const done: SinkCompletions = {};
+  for (const o of outcomes) {
+    if (o.status !== 'completed') continue;
+    done[o.sink] = { at: at.toISOString(), events: o.events, deadLettered: o.deadLettered || undefined };
+  }
+  return done;
+}
+
+function emptyStats(): BlobNormalizationStats {
+  return { records: 0, events: 0, duplicateRecords: 0, rejectedRecords: 0 };
 }
 
 export function defineFetchContent(deps: FetchContentDependencies): QueueFunctionDefinition {
@@ -225,6 +247,25 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
           attempts: claim.attempts,
         });
       }
+      const pending = sinksNamed(
+        deps.sinks,
+        deps.sinks.map((sink) => sink.name).filter((name) => !(name in claim!.sinks)),
+      );
+      if (pending.length === 0) {
+        // An earlier try delivered to every sink but could not mark the blob finished.
+        await deps.ledger.complete(claim, {}, now());
+        log.info('content blob was already in every sink', ids);
+        report({
+          status: 'written',
+          message,
+          stats: emptyStats(),
+          location: '',
+          suppressedRecords: 0,
+          alreadyWritten: true,
+          sinks: [],
+        });
+        return;
+      }
       const records = deps.streamContent(tenant, message.contentUri);
       const normalized = normalizeBlobRecords(records, {
         ...(await deps.normalizeContext?.(tenant, message.contentType)),
@@ -236,22 +277,35 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       const deduped = deps.recordDedupe
         ? withoutRepeatedRecords(normalized.events, ids, deps.recordDedupe)
         : { events: normalized.events, suppressed: () => 0 };
-      const written = await deps.sink.write(ids, deduped.events);
+      const outcomes = await deliverToSinks(pending, ids, deduped.events);
+      await alertRejections(ids, outcomes, log);
+      const finished = completionsOf(outcomes, now());
+      const unfinished = outcomes.filter((o) => o.status !== 'completed');
+      if (unfinished.length > 0) {
+        await recordPartial(claim, finished, ids, log);
+        // A sink that needs the user goes to the queue's retries; one that asked to wait is put off.
+        const failed = unfinished.find((o) => o.status === 'failed');
+        throw (failed ?? unfinished[0]).error ?? new Error(`sink ${unfinished[0].sink} did not finish`);
+      }
       const stats = normalized.stats();
       const suppressedRecords = deduped.suppressed();
+      const eventCount = Math.max(...outcomes.map((o) => o.events));
+      const location = outcomes.find((o) => o.location !== undefined)?.location ?? '';
+      const alreadyWritten = outcomes.every((o) => o.written === 0 && o.alreadyPresent > 0);
       const completion = await deps.ledger.complete(
         claim,
         {
           recordCount: stats.records,
-          eventCount: written.events,
+          eventCount,
           duplicateRecords: stats.duplicateRecords,
           suppressedRecords,
-          sinkPath: written.location,
+          sinkPath: location,
+          sinks: finished,
         },
         now(),
       );
       if (completion !== 'recorded') {
-        // Our lease ran out while we worked: the sink keeps the one finished copy either way.
+        // Our lease ran out while we worked: the sinks keep the finished copies either way.
         log.warn('content blob written, but another worker holds its claim now', { ...ids, completion });
       }
       if (stats.rejectedRecords > 0) {
@@ -260,22 +314,61 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
           rejected: stats.rejectedRecords,
         });
       }
-      log.info(written.alreadyWritten ? 'content blob was already in the sink' : 'content blob written', {
+      log.info(alreadyWritten ? 'content blob was already in the sinks' : 'content blob written', {
         ...ids,
-        events: written.events,
+        events: eventCount,
         suppressedRecords,
-        location: written.location,
+        location,
+        sinks: outcomes.map((o) => o.sink).join(','),
+        deadLettered: outcomes.reduce((n, o) => n + o.deadLettered, 0),
       });
       report({
         status: 'written',
         message,
         stats,
-        location: written.location,
+        location,
         suppressedRecords,
-        alreadyWritten: written.alreadyWritten === true,
+        alreadyWritten,
+        sinks: outcomes,
       });
     } catch (error) {
       await handleFailure(error, message, tenant.tenantId, context, log, claim);
+    }
+  }
+
+  /**
+   * One sinkRejected alert per blob and sink that dead-lettered events. Only a sink that finished the
+   * blob is alerted on: one put off or failed delivers the whole blob again on the next try, where
+   * it refuses the same events again, and the ledger keeps a finished sink from being tried twice.
+   */
+  async function alertRejections(blob: ContentBlobRef, outcomes: SinkBlobOutcome[], log: Logger) {
+    for (const outcome of outcomes) {
+      if (outcome.status !== 'completed') continue;
+      const alert = sinkRejectedAlert(blob, outcome);
+      if (alert) await deps.raiseAlert(alert, log);
+    }
+  }
+
+  /**
+   * Some sinks finished, others did not: record the finished ones so the next try skips them. When
+   * that record fails, the next try sends to them again (at least once), so it is only logged.
+   */
+  async function recordPartial(
+    claim: LedgerClaim,
+    finished: SinkCompletions,
+    ids: ContentBlobRef,
+    log: Logger,
+  ): Promise<void> {
+    if (Object.keys(finished).length === 0) return;
+    const recorded = await deps.ledger
+      .recordSinks(claim, finished, now())
+      .catch((e: unknown) => `not recorded: ${describe(e)}`);
+    if (recorded !== 'recorded') {
+      log.warn('could not record the sinks that finished the blob; a retry delivers to them again', {
+        ...ids,
+        sinks: Object.keys(finished).join(','),
+        recorded,
+      });
     }
   }
 

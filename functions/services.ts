@@ -23,6 +23,9 @@ import { createTenantCredential } from '../shared/secrets/tenantCredential';
 import { AppendBlobRecordIdLog } from '../shared/dedupe/appendBlobRecordIdLog';
 import { RecordDedupe } from '../shared/dedupe/recordDedupe';
 import { BlobNdjsonSink } from '../shared/sinks/blobNdjsonSink';
+import { createContentSinks } from '../shared/sinks/createSinks';
+import type { DeliveryOptions } from '../shared/sinks/delivery/batchingContentSink';
+import type { ContentSink } from '../shared/sinks/delivery/model';
 import type { EventSink } from '../shared/sinks/sink';
 import { CheckpointStore } from '../shared/state/checkpoints';
 import { ContentLedger } from '../shared/state/contentLedger';
@@ -41,7 +44,12 @@ export interface ServiceOptions {
   disableKeyVaultChallengeVerification?: boolean;
   /** Passed to every Management API client (tests shorten retries with it). */
   clientOptions?: ConstructorParameters<typeof ManagementActivityClient>[2];
+  /** The blob sink's writer instead of NDJSON blobs in the events container (tests). */
   sink?: EventSink;
+  /** Every sink instead of those SINKS names (tests). */
+  sinks?: ContentSink[];
+  /** The HTTP sinks' batching and retry options (tests shorten the backoff). */
+  delivery?: Partial<DeliveryOptions>;
   /**
    * Where federated tenants get their managed-identity assertion; default ManagedIdentityCredential
    * of that client id. Tests give a stand-in identity endpoint's credential.
@@ -59,7 +67,8 @@ export interface ReceiverServices {
   ledger: ContentLedger;
   checkpoints: CheckpointStore;
   state: StateStore;
-  sink: EventSink;
+  /** The configured sinks, in SINKS order. */
+  sinks: ContentSink[];
   /** Cross-blob record de-duplication, over the record-Id logs in `recordIdLog`. */
   recordDedupe: RecordDedupe;
   recordIdLog: AppendBlobRecordIdLog;
@@ -105,10 +114,10 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
   const ledger = new ContentLedger(storage.tableClient(config.names.ledgerTable));
   const checkpoints = new CheckpointStore(storage.tableClient(config.names.stateTable));
   const state = new StateStore(storage.tableClient(config.names.stateTable), options.logger);
-  const blobSink = options.sink
-    ? undefined
-    : new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
-  const sink: EventSink = options.sink ?? (blobSink as BlobNdjsonSink);
+  // The events container holds the blob sink's files and every sink's dead letters, so it is created
+  // whichever sinks are configured.
+  const eventsContainer = new BlobNdjsonSink(storage.blobService, config.names.eventsContainer);
+  const blobWriter = options.sink ?? eventsContainer;
   const recordIdLog = new AppendBlobRecordIdLog(storage.blobService, config.names.dedupeContainer);
   const recordDedupe = new RecordDedupe(recordIdLog, {
     // A reservation of a blob that can never be written must not hold its records back.
@@ -118,6 +127,15 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
   const secrets = createSecretProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
+  const sinks =
+    options.sinks ??
+    createContentSinks(config, {
+      blobService: storage.blobService,
+      secrets,
+      azureCredential,
+      blobWriter,
+      delivery: options.delivery,
+    });
   const certificates = createCertificateProvider(config, azureCredential, {
     disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
   });
@@ -212,7 +230,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       ledger.ensureExists(),
       checkpoints.ensureExists(),
       state.ensureExists(),
-      blobSink?.ensureExists(),
+      eventsContainer.ensureExists(),
       ensureTenants(),
       recordIdLog.ensureExists(),
     ]).then(
@@ -233,7 +251,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     ledger,
     checkpoints,
     state,
-    sink,
+    sinks,
     recordDedupe,
     recordIdLog,
     secrets,

@@ -12,6 +12,7 @@ import { createServices, type ReceiverServices, type ServiceOptions } from '../f
 import { CONTENT_TYPES } from '../shared/contentTypes';
 import { loadConfig } from '../shared/config/settings';
 import { memoryLogger, type Logger } from '../shared/log';
+import type { ContentSink } from '../shared/sinks/delivery/model';
 import { freePort } from './freePort';
 
 export const TENANT = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
@@ -52,6 +53,14 @@ export interface ReceiverRigOptions {
   /** Keep every log line (tests); benchmarks drop them. */
   keepLogs?: boolean;
   onBlobDone?(outcome: BlobOutcome): void;
+  /** More settings (SINKS and the sinks' own), over the rig's tenant and storage settings. */
+  settings?: Record<string, string>;
+  /** The app's identity, for the Azure-native sinks (default: one that refuses every request). */
+  azureCredential?: TokenCredential;
+  /** The HTTP sinks' batching and retry options (tests shorten the backoff). */
+  delivery?: ServiceOptions['delivery'];
+  /** Sinks to run after those SINKS names, built by the caller (a sink over a recording producer). */
+  extraSinks?(services: ReceiverServices): ContentSink[];
 }
 
 export interface SimulatorEndpoints {
@@ -91,15 +100,20 @@ export async function startReceiver(
     AzureWebJobsStorage: storageConnectionString,
     WEBHOOK_AUTH_ID: AUTH_ID,
     WEBHOOK_URL: webhookUrl,
+    ...options.settings,
   });
   const logger = memoryLogger();
   const quiet = options.keepLogs === false;
   const log: Logger = quiet ? { ...logger, debug: () => undefined, info: () => undefined } : logger;
-  const services = createServices(config, {
+  const built = createServices(config, {
     logger: log,
-    azureCredential: unusedAzureCredential,
+    azureCredential: options.azureCredential ?? unusedAzureCredential,
     clientOptions: options.clientOptions,
+    delivery: options.delivery,
   });
+  const services: ReceiverServices = options.extraSinks
+    ? { ...built, sinks: [...built.sinks, ...options.extraSinks(built)] }
+    : built;
   await services.ensureStorage();
   const outcomes: BlobOutcome[] = [];
   const definitions = defineReceiverFunctions(services, {

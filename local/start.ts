@@ -2,7 +2,8 @@
  * `npm start`: the whole receiver on this machine. With no settings it starts Azurite in memory,
  * the simulated tenant and the local Functions host, subscribes the five content types with the
  * local webhook (the simulator validates it), lets the simulator push notifications, and prints a
- * live summary. With a real tenant configured (a client secret or Key Vault), the same command
+ * live summary. Unless SINKS says otherwise, events go to NDJSON blobs (Azurite) and to NDJSON files
+ * under FILE_SINK_DIR (default ./events), so they can be read with `tail`. With a real tenant configured (a client secret or Key Vault), the same command
  * runs against Microsoft; the webhook must then be reachable from the internet (README).
  */
 import { randomBytes } from 'node:crypto';
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
   const settings: Record<string, string | undefined> = {
     ...env,
     AzureWebJobsStorage: storage.connectionString,
+    // Local runs also write plain files: no storage browser needed to see the events.
+    SINKS: env.SINKS ?? 'blob,file',
   };
   if (!real) {
     const clientSecret = randomBytes(24).toString('base64url');
@@ -155,7 +158,14 @@ async function main(): Promise<void> {
   const where = storage.azurite
     ? `Azurite, http://127.0.0.1:${storage.azurite.blobPort}/devstoreaccount1`
     : 'the storage account in AzureWebJobsStorage';
-  process.stdout.write(`events:  NDJSON blobs in container "${config.names.eventsContainer}" (${where})\n`);
+  if (config.sinks.enabled.includes('blob')) {
+    process.stdout.write(`events:  NDJSON blobs in container "${config.names.eventsContainer}" (${where})\n`);
+  }
+  if (config.sinks.file) {
+    process.stdout.write(`events:  NDJSON files under ${config.sinks.file.dir} (one per content blob)\n`);
+  }
+  const others = config.sinks.enabled.filter((name) => name !== 'blob' && name !== 'file');
+  if (others.length > 0) process.stdout.write(`events:  also sent to ${others.join(', ')}\n`);
 
   // The same path as the maintenance timer: start what is missing, repair what is not ours.
   const report = await runMaintenance(services, log, { tasks: ['subscriptions'] });

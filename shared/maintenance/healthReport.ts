@@ -26,6 +26,14 @@ export interface HealthSources {
   state: KeeperState;
   queue?: { depth(): Promise<{ queued: number; poison: number }> };
   ledger?: { summarize(tenantId: string, since: Date): Promise<LedgerSummary[]> };
+  /** The configured sinks; each answers one cheap check (a container read, an authenticate call). */
+  sinks?: readonly { name: string; checkHealth(): Promise<{ ok: boolean; detail: string }> }[];
+}
+
+export interface SinkHealthReport {
+  name: string;
+  ok: boolean;
+  detail: string;
 }
 
 export interface ContentTypeHealth {
@@ -62,6 +70,7 @@ export interface HealthReport {
   problems: string[];
   queue?: { queued: number; poison: number };
   queueError?: string;
+  sinks?: SinkHealthReport[];
   tenants: TenantHealth[];
 }
 
@@ -81,6 +90,14 @@ const secretReportSchema = z.object({
   earliestExpiry: z.string().optional(),
   checkedAt: z.string().optional(),
 });
+
+async function checkSink(sink: NonNullable<HealthSources['sinks']>[number]): Promise<SinkHealthReport> {
+  try {
+    return { name: sink.name, ...(await sink.checkHealth()) };
+  } catch (e) {
+    return { name: sink.name, ok: false, detail: `health check failed: ${describeError(e)}` };
+  }
+}
 
 export async function buildHealthReport(
   sources: HealthSources,
@@ -103,6 +120,11 @@ export async function buildHealthReport(
       report.queueError = describeError(e);
       problems.push(`queue unreadable: ${report.queueError}`);
     }
+  }
+
+  if (sources.sinks) {
+    report.sinks = await Promise.all(sources.sinks.map(checkSink));
+    for (const sink of report.sinks) if (!sink.ok) problems.push(`sink ${sink.name}: ${sink.detail}`);
   }
 
   const tenants = await sources.directory.list();

@@ -210,11 +210,14 @@ function valueEnd(text: string, start: number): number {
  * because the value replaced is a whole JSON value and its replacement is JSON.stringify's.)
  */
 function valueSpan(text: string, key: string): [number, number] | undefined {
-  const needle = `"${key}"`;
+  // The opening quote is checked rather than searched for: JSON text is full of quotes, and a
+  // pattern that starts with one makes String.prototype.indexOf several times slower.
+  const needle = `${key}"`;
   let found: [number, number] | undefined;
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    if (at === 0 || text.charCodeAt(at - 1) !== QUOTE) continue;
     // The tail of a longer string ("...\"Parameters") is not a token.
-    if (at > 0 && text.charCodeAt(at - 1) === BACKSLASH) continue;
+    if (at > 1 && text.charCodeAt(at - 2) === BACKSLASH) continue;
     let i = at + needle.length;
     while (isBlank(text.charCodeAt(i))) i++;
     if (text.charCodeAt(i) !== 0x3a) continue; // a value "Parameters", not a key

@@ -10,8 +10,9 @@
  * its events reached the sink (`completed`) or when the API no longer has it (`lost`, e.g. AF20051
  * expired content): neither is fetched again.
  *
- * The row is updated with Merge, never replaced, so columns added later (a per-sink completion map,
- * for destinations that finish separately) survive claims, takeovers and releases.
+ * The row is updated with Merge, never replaced, so the per-sink completion map (`sinks`, for
+ * destinations that finish separately) survives claims, takeovers and releases: a retry of the blob
+ * delivers only to the sinks it does not name yet.
  *
  * Table layout: PartitionKey = tenantId, RowKey = sha256(contentId) hex.
  */
@@ -24,6 +25,18 @@ import { tableCreator } from './ensureTable';
 import { InvalidTableKeyError, legalKey, sha256Hex } from './tableKeys';
 
 export type LedgerStatus = 'inProgress' | 'completed' | 'lost';
+
+/** One sink's finished delivery of a blob (every event stored or dead-lettered). */
+export interface SinkCompletion {
+  /** ISO 8601 time the sink finished the blob. */
+  at: string;
+  events: number;
+  /** Events the sink refused for good, now in its dead letter. */
+  deadLettered?: number;
+}
+
+/** Per sink name, the sinks that finished the blob. */
+export type SinkCompletions = Record<string, SinkCompletion>;
 
 export interface LedgerEntry {
   tenantId: string;
@@ -40,6 +53,8 @@ export interface LedgerEntry {
   /** Records not written because another blob of the tenant already carried them (same record Id). */
   suppressedRecords?: number;
   sinkPath?: string;
+  /** The sinks that have the blob's events; a retry delivers only to the others. */
+  sinks?: SinkCompletions;
   /** ISO 8601 time the blob was finished (completed or lost); absent while in progress. */
   completedAt?: string;
   /** Why a blob was recorded as lost (the API's error code and message). */
@@ -77,6 +92,8 @@ export interface LedgerClaim {
   takenOver: boolean;
   attempts: number;
   etag: string;
+  /** The sinks that finished the blob in earlier tries (kept up to date by recordSinks). */
+  sinks: SinkCompletions;
 }
 
 export type ClaimResult =
@@ -91,6 +108,8 @@ export interface CompletionStats {
   duplicateRecords?: number;
   suppressedRecords?: number;
   sinkPath?: string;
+  /** Sinks that finished the blob in this try, merged with those of earlier tries. */
+  sinks?: SinkCompletions;
 }
 
 /**
@@ -129,6 +148,7 @@ const entitySchema = z.object({
   duplicateRecords: z.number().optional(),
   suppressedRecords: z.number().optional(),
   sinkPath: z.string().optional(),
+  sinks: z.string().optional(),
   completedAt: z.string().optional(),
   reason: z.string().optional(),
   attempts: z.number().optional(),
@@ -138,7 +158,31 @@ const entitySchema = z.object({
   updatedAt: z.string().optional(),
 });
 
-type LedgerEntity = Omit<LedgerEntry, 'tenantId'> & { partitionKey: string; rowKey: string };
+/** Table columns hold no maps: the per-sink completions are stored as JSON text. */
+type LedgerEntity = Omit<LedgerEntry, 'tenantId' | 'sinks'> & {
+  partitionKey: string;
+  rowKey: string;
+  sinks?: string;
+};
+
+const sinkCompletionsSchema = z.record(
+  z.string(),
+  z.object({ at: z.string(), events: z.number(), deadLettered: z.number().optional() }),
+);
+
+/**
+ * The stored map, or none when it is missing or unreadable: delivering a blob to a sink again is
+ * harmless (at least once), skipping a sink would lose its events.
+ */
+function parseSinkCompletions(text: string | undefined): SinkCompletions | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = sinkCompletionsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface StoredRow {
   /** Undefined when the row does not match the schema (edited by hand, older format). */
@@ -223,7 +267,15 @@ export class ContentLedger {
         );
         return {
           outcome: 'claimed',
-          claim: { ...request, owner, leaseUntil, takenOver: false, attempts: 1, etag: etagOf(created) },
+          claim: {
+            ...request,
+            owner,
+            leaseUntil,
+            takenOver: false,
+            attempts: 1,
+            etag: etagOf(created),
+            sinks: {},
+          },
         };
       } catch (error) {
         if (!isWriteConflict(error)) throw new StorageOperationError(`claim ${request.contentId}`, error);
@@ -256,7 +308,15 @@ export class ContentLedger {
         );
         return {
           outcome: 'claimed',
-          claim: { ...request, owner, leaseUntil, takenOver: true, attempts, etag: etagOf(updated) },
+          claim: {
+            ...request,
+            owner,
+            leaseUntil,
+            takenOver: true,
+            attempts,
+            etag: etagOf(updated),
+            sinks: { ...entry?.sinks },
+          },
         };
       } catch (error) {
         if (!isWriteConflict(error) && !isNotFound(error)) {
@@ -270,7 +330,42 @@ export class ContentLedger {
 
   /** Records the claimed blob as completed, if the claim is still ours. */
   complete(claim: LedgerClaim, stats: CompletionStats, now: Date = new Date()): Promise<CompletionOutcome> {
-    return this.finish(claim, { status: 'completed', ...stats }, now);
+    const { sinks, ...rest } = stats;
+    return this.finish(
+      claim,
+      { status: 'completed', ...rest, sinks: sinks && JSON.stringify({ ...claim.sinks, ...sinks }) },
+      now,
+    );
+  }
+
+  /**
+   * Records sinks that finished the blob while others still owe it, if the claim is still ours, so
+   * the next try delivers only to the others. `superseded`/`alreadyFinished` mean another worker
+   * holds or finished the blob: it re-delivers to whatever our record did not reach.
+   */
+  async recordSinks(
+    claim: LedgerClaim,
+    sinks: SinkCompletions,
+    now: Date = new Date(),
+  ): Promise<CompletionOutcome> {
+    const keys = ledgerKeys(claim.tenantId, claim.contentId);
+    const merged = { ...claim.sinks, ...sinks };
+    try {
+      const result = await this.table.updateEntity(
+        { ...keys, sinks: JSON.stringify(merged), updatedAt: now.toISOString() },
+        'Merge',
+        { etag: claim.etag },
+      );
+      claim.etag = etagOf(result);
+      claim.sinks = merged;
+      return 'recorded';
+    } catch (error) {
+      if (!isWriteConflict(error) && !isNotFound(error)) {
+        throw new StorageOperationError(`record the sinks that finished ${claim.contentId}`, error);
+      }
+    }
+    const row = await this.readRow(keys, claim.contentId);
+    return row?.entry && isFinished(row.entry.status) ? 'alreadyFinished' : 'superseded';
   }
 
   /** Records that the claimed blob can no longer be fetched (its events are lost). */
@@ -301,11 +396,12 @@ export class ContentLedger {
    * held.
    */
   async markCompleted(entry: CompletedEntry, now: Date = new Date()): Promise<void> {
-    const { tenantId, ...props } = entry;
+    const { tenantId, sinks, ...props } = entry;
     const at = now.toISOString();
     const entity: LedgerEntity = {
       ...ledgerKeys(tenantId, entry.contentId),
       ...props,
+      sinks: sinks && JSON.stringify(sinks),
       status: 'completed',
       completedAt: at,
       updatedAt: at,
@@ -451,8 +547,11 @@ export class ContentLedger {
     const etag = typeof raw.etag === 'string' ? raw.etag : '*';
     const parsed = entitySchema.safeParse(raw);
     if (!parsed.success || (contentId !== undefined && parsed.data.contentId !== contentId)) return { etag };
-    const { partitionKey, ...rest } = parsed.data;
-    return { etag, entry: dropUndefined({ tenantId: partitionKey, ...rest }) };
+    const { partitionKey, sinks, ...rest } = parsed.data;
+    return {
+      etag,
+      entry: dropUndefined({ tenantId: partitionKey, ...rest, sinks: parseSinkCompletions(sinks) }),
+    };
   }
 }
 

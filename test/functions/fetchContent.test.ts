@@ -6,6 +6,10 @@ import { ManagementApiError } from '../../shared/managementApi';
 import type { ErrorClassification } from '../../shared/managementApi';
 import { pipelineErrorEvent } from '../../shared/pipeline/normalizeBlob';
 import { MemorySink } from '../../shared/sinks/memorySink';
+import { BlobContentSink } from '../../shared/sinks/blob/blobContentSink';
+import type { SinkCompletions } from '../../shared/state/contentLedger';
+import type { ContentSink, SinkBlobOutcome } from '../../shared/sinks/delivery/model';
+import { SinkDeferredError, SinkFailedError } from '../../shared/sinks/delivery/errors';
 import {
   defineFetchContent,
   type BlobOutcome,
@@ -40,6 +44,7 @@ interface LedgerRow {
   leaseUntil?: number;
   etag?: string;
   attempts?: number;
+  sinks?: SinkCompletions;
 }
 
 /** The ledger's claim rules over a Map: insert-only claim, live lease busy, ETag-checked writes. */
@@ -66,7 +71,8 @@ function fakeLedger(rows: Map<string, LedgerRow>): FetchLedger {
       const etag = String(++version);
       const attempts = (row?.attempts ?? 0) + 1;
       const leaseUntil = now.getTime() + leaseMs;
-      rows.set(keyOf(request), { status: 'inProgress', owner, leaseUntil, etag, attempts });
+      const sinks = { ...row?.sinks };
+      rows.set(keyOf(request), { status: 'inProgress', owner, leaseUntil, etag, attempts, sinks });
       return {
         outcome: 'claimed',
         claim: {
@@ -76,10 +82,21 @@ function fakeLedger(rows: Map<string, LedgerRow>): FetchLedger {
           takenOver: row !== undefined,
           attempts,
           etag,
+          sinks,
         },
       };
     },
-    complete: (claim, stats) => finish(claim, { status: 'completed', ...stats }),
+    complete: (claim, { sinks, ...stats }) =>
+      finish(claim, { status: 'completed', ...stats, sinks: { ...claim.sinks, ...sinks } }),
+    async recordSinks(claim, sinks) {
+      const row = rows.get(keyOf(claim));
+      if (row?.etag !== claim.etag) return finished(row) ? 'alreadyFinished' : 'superseded';
+      row.etag = String(++version);
+      row.sinks = { ...claim.sinks, ...sinks };
+      claim.etag = row.etag;
+      claim.sinks = row.sinks;
+      return 'recorded';
+    },
     completeLost: (claim, reason) => finish(claim, { status: 'lost', reason }),
     async release(claim, now) {
       const row = rows.get(keyOf(claim));
@@ -177,7 +194,7 @@ function rig(
     tenants: staticTenantDirectory(config.tenants),
     ledger: fakeLedger(ledger),
     claimLeaseSeconds: LEASE_SECONDS,
-    sink,
+    sinks: [new BlobContentSink(sink)],
     streamContent: (_t, uri) => {
       r.fetched.push(uri);
       return stream(uri);
@@ -228,6 +245,7 @@ describe('fetchContent function', () => {
       suppressedRecords: 0,
       recordCount: 4,
       sinkPath: expect.any(String),
+      sinks: { blob: { at: expect.any(String), events: 3 } },
     });
     expect(r.outcomes[0]).toMatchObject({ status: 'written', stats: { records: 4, events: 3 } });
     expect(r.notified).toEqual([`${TENANT_ID}|Audit.SharePoint`]);
@@ -456,20 +474,22 @@ describe('fetchContent function', () => {
       const written = new MemorySink();
       const r = rig(() => records([record('K-3')]), {
         ledger: fakeLedger(rows),
-        sink: {
-          name: 'slow',
-          write: async (ref, events) => {
-            const result = await written.write(ref, events);
-            // While this worker wrote, its lease ran out and another took the blob over.
-            rows.set(key, {
-              status: 'inProgress',
-              owner: 'taker',
-              leaseUntil: Date.now() + 60_000,
-              etag: 'new',
-            });
-            return result;
-          },
-        },
+        sinks: [
+          new BlobContentSink({
+            name: 'slow',
+            write: async (ref, events) => {
+              const result = await written.write(ref, events);
+              // While this worker wrote, its lease ran out and another took the blob over.
+              rows.set(key, {
+                status: 'inProgress',
+                owner: 'taker',
+                leaseUntil: Date.now() + 60_000,
+                etag: 'new',
+              });
+              return result;
+            },
+          }),
+        ],
       });
       const lines = await r.run(message());
       expect(written.allEvents()).toHaveLength(1);
@@ -669,5 +689,155 @@ describe('fetchContent function', () => {
     const lines = await r.run(message());
     expect(r.sink.allEvents()).toHaveLength(1);
     expect(linesAt(lines, 'warning').join()).toMatch(/could not record the notification time/);
+  });
+});
+
+/** A sink that reads the whole stream and answers what its script says for each try. */
+class ScriptedSink implements ContentSink {
+  readonly idempotentOnEventId = false;
+  readonly received: string[][] = [];
+  constructor(
+    readonly name: string,
+    private readonly script: ('completed' | 'deferred' | 'failed' | 'rejectsOne')[],
+  ) {}
+  async deliver(_blob: unknown, stream: AsyncIterable<object>): Promise<SinkBlobOutcome> {
+    const ids: string[] = [];
+    for await (const e of stream) ids.push((e as { event: { id: string } }).event.id);
+    this.received.push(ids);
+    const step = this.script[Math.min(this.received.length, this.script.length) - 1];
+    const base = { sink: this.name, events: ids.length, alreadyPresent: 0, requests: 1 };
+    switch (step) {
+      case 'completed':
+        return { ...base, status: 'completed', written: ids.length, deadLettered: 0 };
+      case 'rejectsOne':
+        return {
+          ...base,
+          status: 'completed',
+          written: ids.length - 1,
+          deadLettered: 1,
+          deadLetterLocation: `events/deadletter/${this.name}/x.ndjson`,
+        };
+      case 'deferred':
+        return {
+          ...base,
+          status: 'deferred',
+          written: 0,
+          deadLettered: 0,
+          error: new SinkDeferredError(this.name, 'throttled', `${this.name} answered 429`, {
+            statusCode: 429,
+            retryAfterMs: 20_000,
+          }),
+        };
+      case 'failed':
+        return {
+          ...base,
+          status: 'failed',
+          written: 0,
+          deadLettered: 0,
+          error: new SinkFailedError(this.name, 'auth', `${this.name} refused the API key`, {
+            statusCode: 401,
+          }),
+        };
+    }
+  }
+  async checkHealth() {
+    return { ok: true, detail: '' };
+  }
+}
+
+describe('fetchContent with several sinks', () => {
+  const key = `${TENANT_ID}|20240501$blob$01`;
+
+  it('records each sink that finished, puts a throttled sink off with its Retry-After, and re-sends only to it', async () => {
+    const es = new ScriptedSink('elasticsearch', ['completed']);
+    const splunk = new ScriptedSink('splunk', ['deferred', 'completed']);
+    const r = rig(() => records([record('S-1'), record('S-2')]));
+    r.deps.sinks = [new BlobContentSink(r.sink), es, splunk];
+    const lines = await r.run(message());
+    expect(r.requeued).toEqual([{ message: { ...message(), deferrals: 1 }, delaySeconds: 20 }]);
+    expect(r.ledger.get(key)).toMatchObject({
+      status: 'inProgress',
+      sinks: { blob: { events: 2 }, elasticsearch: { events: 2 } },
+    });
+    expect(r.ledger.get(key)?.sinks).not.toHaveProperty('splunk');
+    expect(linesAt(lines, 'warning').join()).toMatch(/splunk answered 429/);
+
+    await r.run(r.requeued[0].message);
+    expect(es.received).toHaveLength(1);
+    expect(splunk.received).toEqual([
+      ['S-1', 'S-2'],
+      ['S-1', 'S-2'],
+    ]);
+    expect(r.sink.writes).toBe(1);
+    expect(r.ledger.get(key)).toMatchObject({
+      status: 'completed',
+      eventCount: 2,
+      sinks: { blob: { events: 2 }, elasticsearch: { events: 2 }, splunk: { events: 2 } },
+    });
+    expect(r.outcomes.at(-1)).toMatchObject({
+      status: 'written',
+      sinks: [{ sink: 'splunk', status: 'completed' }],
+    });
+  });
+
+  it('lets the queue retry a sink that failed, after recording the sinks that finished', async () => {
+    const splunk = new ScriptedSink('splunk', ['failed']);
+    const r = rig(() => records([record('T-1')]));
+    r.deps.sinks = [new BlobContentSink(r.sink), splunk];
+    await expect(r.run(message(), 2)).rejects.toThrow(/refused the API key/);
+    expect(r.requeued).toEqual([]);
+    expect(r.ledger.get(key)).toMatchObject({ status: 'inProgress', sinks: { blob: { events: 1 } } });
+    expect(r.outcomes[0]).toMatchObject({ status: 'failed', willRetry: true });
+  });
+
+  it('raises sinkRejected once per blob and sink that dead-lettered events, and counts the blob done', async () => {
+    const es = new ScriptedSink('elasticsearch', ['rejectsOne']);
+    const splunk = new ScriptedSink('splunk', ['deferred', 'completed']);
+    const r = rig(() => records([record('U-1'), record('U-2')]));
+    r.deps.sinks = [es, splunk];
+    await r.run(message());
+    await r.run(r.requeued[0].message);
+    expect(r.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'sinkRejected',
+        details: expect.objectContaining({ sink: 'elasticsearch', deadLettered: 1 }),
+      }),
+    ]);
+    expect(r.ledger.get(key)).toMatchObject({
+      status: 'completed',
+      sinks: { elasticsearch: { deadLettered: 1 }, splunk: { events: 2 } },
+    });
+  });
+
+  it('finishes a blob every sink already has without fetching it again', async () => {
+    const es = new ScriptedSink('elasticsearch', ['completed']);
+    const r = rig(() => records([record('V-1')]));
+    r.deps.sinks = [es];
+    r.ledger.set(key, {
+      status: 'inProgress',
+      owner: 'crashed',
+      leaseUntil: 0,
+      etag: 'x',
+      sinks: { elasticsearch: { at: '2024-05-01T10:06:00.000Z', events: 1 } },
+    });
+    await r.run(message());
+    expect(r.fetched).toEqual([]);
+    expect(es.received).toEqual([]);
+    expect(r.ledger.get(key)?.status).toBe('completed');
+    expect(r.outcomes[0]).toMatchObject({ status: 'written', alreadyWritten: true });
+  });
+
+  it('counts a blob the blob sink had finished earlier as done for that sink', async () => {
+    const r = rig(() => records([record('W-1')]));
+    await r.run(message());
+    r.ledger.delete(key);
+    await r.run(message());
+    expect(r.sink.allEvents()).toHaveLength(1);
+    expect(r.outcomes[1]).toMatchObject({
+      status: 'written',
+      alreadyWritten: true,
+      sinks: [{ sink: 'blob', status: 'completed', written: 0, alreadyPresent: 1 }],
+    });
+    expect(r.ledger.get(key)).toMatchObject({ status: 'completed', sinks: { blob: { events: 1 } } });
   });
 });

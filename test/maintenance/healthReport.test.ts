@@ -61,6 +61,33 @@ function sourcesFor(world: World): HealthSources {
 const healthy: World = { poison: 0, secretDaysLeft: 90, checkpointMinutesAgo: 10 };
 
 describe('buildHealthReport', () => {
+  it("reports each sink's check, and is degraded by a sink that fails it", async () => {
+    const report = await buildHealthReport(
+      {
+        ...sourcesFor(healthy),
+        sinks: [
+          { name: 'blob', checkHealth: async () => ({ ok: true, detail: 'events container reachable' }) },
+          {
+            name: 'elasticsearch',
+            checkHealth: async () => ({ ok: false, detail: 'the API key was refused (401)' }),
+          },
+          { name: 'splunk', checkHealth: () => Promise.reject(new Error('socket hang up')) },
+        ],
+      },
+      NOW,
+    );
+    expect(report.status).toBe('degraded');
+    expect(report.sinks).toEqual([
+      { name: 'blob', ok: true, detail: 'events container reachable' },
+      { name: 'elasticsearch', ok: false, detail: 'the API key was refused (401)' },
+      { name: 'splunk', ok: false, detail: expect.stringContaining('socket hang up') },
+    ]);
+    expect(report.problems).toEqual([
+      'sink elasticsearch: the API key was refused (401)',
+      expect.stringMatching(/^sink splunk: health check failed: .*socket hang up/),
+    ]);
+  });
+
   it('is ok when nothing is wrong', async () => {
     const report = await buildHealthReport(sourcesFor(healthy), NOW);
     expect(report).toMatchObject({ status: 'ok', problems: [] });

@@ -1,6 +1,6 @@
 /** A simulated tenant, Azurite, a webhook receiver and services built from env, for the maintenance tests. */
 import { PassThrough, Writable } from 'node:stream';
-import { createServices, ReceiverServices } from '../../functions/services';
+import { createServices, ReceiverServices, type ServiceOptions } from '../../functions/services';
 import { defineFetchContent } from '../../functions/fetchContent';
 import { startAzurite, type AzuriteInstance } from '../../local/azurite';
 import { main } from '../../local/cli';
@@ -68,7 +68,7 @@ export type TestServices = ReceiverServices & { log: ReturnType<typeof memoryLog
 
 export function servicesFor(
   env: Record<string, string | undefined>,
-  sink?: ReceiverServices['sink'],
+  sink?: ServiceOptions['sink'],
 ): TestServices {
   const log = memoryLogger();
   const services = createServices(loadConfig(env), {
@@ -188,7 +188,7 @@ export async function fetchEverything(env: Record<string, string | undefined>): 
         tenants: fetchServices.directory,
         ledger: fetchServices.ledger,
         claimLeaseSeconds: 60,
-        sink,
+        sinks: fetchServices.sinks,
         streamContent: (t, uri) => fetchServices.clientFor(t).streamContent(uri),
         checkContentUri: fetchServices.checkContentUri,
         requeue: (m, delay) => fetchServices.queue.enqueue([m], { visibilityTimeoutSeconds: delay }),

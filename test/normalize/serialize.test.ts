@@ -78,6 +78,18 @@ describe('serializeEvent', () => {
     );
   });
 
+  it('replaces a reshaped value only where its name is a key, not where a longer key or an escaped string ends with it', () => {
+    const [record] = splitJsonArray(
+      '[{"Id":"r4","Note":"say \\"Parameters\\": here","XParameters":[{"Name":"B","Value":"2"}],' +
+        '"Parameters":[{"Name":"A","Value":"1"}],"Big":12345678901234567890123}]',
+    );
+    const text = serializeEvent(eventOf(record));
+    expect(text).toContain(
+      '"audit":{"Id":"r4","Note":"say \\"Parameters\\": here","XParameters":[{"Name":"B","Value":"2"}],' +
+        '"Parameters":{"A":"1"},"Big":12345678901234567890123}',
+    );
+  });
+
   it('serializes a reshaped record whose key also appears deeper down, rather than guess which to replace', () => {
     const [record] = splitJsonArray(
       '[{"Id":"r2","Nested":{"Parameters":[1]},"Parameters":[{"Name":"A","Value":"1"}],"Big":12345678901234567890123}]',

@@ -1,8 +1,11 @@
 /**
  * `npm start` is one of the README's two commands: it must come up on the embedded defaults,
- * subscribe every content type, move simulated content into the sink, and stop cleanly on Ctrl-C.
+ * subscribe every content type, move simulated content into the blob and file sinks, and stop
+ * cleanly on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -24,11 +27,26 @@ function waitFor(output: () => string, pattern: RegExp, timeoutMs: number): Prom
 }
 
 describe('npm start', () => {
-  it('runs the receiver against the simulated tenant and stops on SIGINT', async () => {
+  let eventsDir: string;
+  beforeAll(async () => {
+    eventsDir = await mkdtemp(path.join(os.tmpdir(), 'npm-start-events-'));
+  });
+  afterAll(async () => {
+    await rm(eventsDir, { recursive: true, force: true });
+  });
+
+  it('runs the receiver against the simulated tenant, writes blobs and files, and stops on SIGINT', async () => {
     const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'local/start.ts'], {
       cwd: ROOT,
       // PORT=0 picks a free port, so the test never collides with a receiver a developer is running.
-      env: { ...process.env, PORT: '0', NODE_EXTRA_CA_CERTS: path.join(ROOT, 'local/tls/ca.pem') },
+      // FILE_SINK_DIR only keeps the test's files out of the project folder; SINKS is left unset.
+      env: {
+        ...process.env,
+        SINKS: undefined,
+        FILE_SINK_DIR: eventsDir,
+        PORT: '0',
+        NODE_EXTRA_CA_CERTS: path.join(ROOT, 'local/tls/ca.pem'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -55,6 +73,12 @@ describe('npm start', () => {
         30000,
       );
       expect(summary).toMatch(/failed 0/);
+      expect(out).toMatch(/events: +NDJSON blobs in container/);
+      expect(out).toContain(`events:  NDJSON files under ${eventsDir}`);
+      const files = await ndjsonFilesUnder(eventsDir);
+      expect(files.length).toBeGreaterThan(0);
+      const firstLine = (await readFile(files[0], 'utf8')).split('\n')[0];
+      expect(JSON.parse(firstLine)).toMatchObject({ event: { id: expect.any(String) } });
     } finally {
       child.kill('SIGINT');
     }
@@ -62,3 +86,10 @@ describe('npm start', () => {
     expect(out).toContain('stopping...');
   }, 120000);
 });
+
+async function ndjsonFilesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ndjson'))
+    .map((e) => path.join(e.parentPath, e.name));
+}

@@ -230,7 +230,7 @@ describe('ContentLedger', () => {
       expect(await ledger.get(TENANT, 'released')).toMatchObject({ owner: 'w2' });
     });
 
-    it('keeps columns it does not know (a later per-sink map) through a takeover', async () => {
+    it('keeps the per-sink map through a takeover', async () => {
       const { ledger, table } = await freshLedger();
       const t0 = new Date('2024-05-01T10:00:00Z');
       await ledger.claim(blob('kept-columns'), 'w1', LEASE_MS, t0);
@@ -238,12 +238,67 @@ describe('ContentLedger', () => {
         .clients()
         .tableClient(table)
         .updateEntity(
-          { partitionKey: TENANT, rowKey: sha256Hex('kept-columns'), sinks: '{"blob":"done"}' },
+          {
+            partitionKey: TENANT,
+            rowKey: sha256Hex('kept-columns'),
+            sinks: '{"blob":{"at":"t","events":1}}',
+          },
           'Merge',
         );
       await ledger.claim(blob('kept-columns'), 'w2', LEASE_MS, new Date(t0.getTime() + LEASE_MS + 1));
       const raw = await azurite.clients().tableClient(table).getEntity(TENANT, sha256Hex('kept-columns'));
-      expect(raw).toMatchObject({ owner: 'w2', sinks: '{"blob":"done"}' });
+      expect(raw).toMatchObject({ owner: 'w2', sinks: '{"blob":{"at":"t","events":1}}' });
+    });
+
+    it('records the sinks that finished a blob, merged, and hands them to the next claim', async () => {
+      const { ledger } = await freshLedger();
+      const t0 = new Date('2024-05-01T10:00:00Z');
+      const first = await ledger.claim(blob('per-sink'), 'w1', LEASE_MS, t0);
+      if (first.outcome !== 'claimed') throw new Error('expected a claim');
+      expect(first.claim.sinks).toEqual({});
+      const blobDone = { at: t0.toISOString(), events: 3 };
+      expect(await ledger.recordSinks(first.claim, { blob: blobDone })).toBe('recorded');
+      const esDone = { at: t0.toISOString(), events: 3, deadLettered: 1 };
+      expect(await ledger.recordSinks(first.claim, { elasticsearch: esDone })).toBe('recorded');
+      await ledger.release(first.claim, t0);
+
+      const retry = await ledger.claim(blob('per-sink'), 'w2', LEASE_MS, t0);
+      if (retry.outcome !== 'claimed') throw new Error('expected a claim');
+      expect(retry.claim.sinks).toEqual({ blob: blobDone, elasticsearch: esDone });
+      // The claim that lost the blob can no longer record anything.
+      expect(await ledger.recordSinks(first.claim, { splunk: blobDone })).toBe('superseded');
+
+      const splunkDone = { at: t0.toISOString(), events: 3 };
+      expect(await ledger.complete(retry.claim, { eventCount: 3, sinks: { splunk: splunkDone } })).toBe(
+        'recorded',
+      );
+      expect(await ledger.get(TENANT, 'per-sink')).toMatchObject({
+        status: 'completed',
+        eventCount: 3,
+        sinks: { blob: blobDone, elasticsearch: esDone, splunk: splunkDone },
+      });
+      expect(await ledger.recordSinks(retry.claim, { file: splunkDone })).toBe('recorded');
+      expect(await ledger.recordSinks(first.claim, { file: splunkDone })).toBe('alreadyFinished');
+    });
+
+    it('reads an unreadable sink map as none, so every sink gets the blob again', async () => {
+      const { ledger, table } = await freshLedger();
+      const t0 = new Date('2024-05-01T10:00:00Z');
+      await ledger.claim(blob('bad-sinks'), 'w1', LEASE_MS, t0);
+      await azurite
+        .clients()
+        .tableClient(table)
+        .updateEntity(
+          { partitionKey: TENANT, rowKey: sha256Hex('bad-sinks'), sinks: '{"blob":"done"' },
+          'Merge',
+        );
+      const next = await ledger.claim(
+        blob('bad-sinks'),
+        'w2',
+        LEASE_MS,
+        new Date(t0.getTime() + LEASE_MS + 1),
+      );
+      expect(next).toMatchObject({ outcome: 'claimed', claim: { sinks: {} } });
     });
 
     it('leaves blobs under a live claim out of a listing to enqueue, and puts expired claims back in', async () => {

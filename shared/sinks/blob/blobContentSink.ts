@@ -15,12 +15,14 @@ export class BlobContentSink implements ContentSink {
   async deliver(blob: ContentBlobRef, events: AsyncIterable<object>): Promise<SinkBlobOutcome> {
     try {
       const written = await this.writer.write(blob, events);
+      // A blob finished by an earlier try is kept as it was (the conditional commit): done all the same.
+      const earlier = written.alreadyWritten === true;
       return {
         sink: this.name,
         status: 'completed',
         events: written.events,
-        written: written.events,
-        alreadyPresent: 0,
+        written: earlier ? 0 : written.events,
+        alreadyPresent: earlier ? written.events : 0,
         deadLettered: 0,
         requests: 1,
         location: written.location,

@@ -35,6 +35,7 @@ export function defineReceiverFunctions(
   const { config } = services;
   const webhook = defineWebhook({
     config,
+    tenants: services.directory,
     enqueue: (messages) => services.queue.enqueue(messages),
     checkContentUri: services.checkContentUri,
     now: options.now,
@@ -55,7 +56,7 @@ export function defineReceiverFunctions(
   });
   const fetchContent = defineFetchContent({
     queueName: config.names.contentQueue,
-    tenants: config.tenants,
+    tenants: services.directory,
     ledger: services.ledger,
     claimLeaseSeconds: options.claimLeaseSeconds ?? CLAIM_LEASE_SECONDS,
     sinks: services.sinks,

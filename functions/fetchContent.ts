@@ -34,6 +34,11 @@ import type {
   SinkCompletions,
 } from '../shared/state/contentLedger';
 import { isTransientStorageFailure } from '../shared/storage/storageError';
+import {
+  TenantRegistryUnavailableError,
+  type TenantDirectory,
+  type TenantLookup,
+} from '../shared/tenants/tenantDirectory';
 import type { QueueFunctionDefinition } from './definition';
 
 /** The ledger operations the fetch needs (ContentLedger in production). */
@@ -47,7 +52,12 @@ export interface FetchLedger {
 
 export interface FetchContentDependencies {
   queueName: string;
-  tenants: readonly TenantConfig[];
+  /**
+   * The tenants served (the tenant registry, at most a minute old). A message of a tenant disabled,
+   * removed or unusable there goes to the poison queue with the reason, from where replay-poison
+   * brings it back once the tenant is served again.
+   */
+  tenants: Pick<TenantDirectory, 'get'>;
   ledger: FetchLedger;
   /**
    * How long a claim holds the blob; at least the function timeout (host.json), so a live
@@ -120,8 +130,8 @@ function classificationOf(error: unknown): string | undefined {
 /**
  * Failures that pass by themselves are put off like API throttling, so an outage does not use up the
  * message's dequeue count: a token Entra or Key Vault could not issue for now (5xx, timeout,
- * unreachable), and storage throttling or unavailability (429/503/500) of the ledger, the sink or
- * the record-Id logs; and a write abandoned because another blob reserved one of its records first,
+ * unreachable), storage throttling or unavailability (429/503/500) of the ledger, the sink or
+ * the record-Id logs, and a tenant registry that cannot be read; and a write abandoned because another blob reserved one of its records first,
  * which the next try gets right. Only what remains can reach the poison queue.
  */
 function failurePolicyOf(error: unknown): FailurePolicy {
@@ -129,6 +139,7 @@ function failurePolicyOf(error: unknown): FailurePolicy {
   if (byClass) return byClass;
   if (error instanceof RecordReservedElsewhereError) return 'defer';
   if (error instanceof TokenAcquisitionError && error.transient) return 'defer';
+  if (error instanceof TenantRegistryUnavailableError) return 'defer';
   if (isTransientStorageFailure(error)) return 'defer';
   return 'retry';
 }
@@ -154,7 +165,6 @@ function emptyStats(): BlobNormalizationStats {
 }
 
 export function defineFetchContent(deps: FetchContentDependencies): QueueFunctionDefinition {
-  const tenants = new Map(deps.tenants.map((t) => [t.tenantId, t]));
   const now = deps.now ?? (() => new Date());
   const maxDeferrals = deps.maxDeferrals ?? 6;
   const deferralBaseSeconds = deps.deferralBaseSeconds ?? 5;
@@ -187,8 +197,21 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
       log.error('fetchContent refused a message', { reason });
       return refuse(raw, reason, log);
     }
-    const tenant = tenants.get(message.tenantId.toLowerCase());
-    if (!tenant) return refuse(raw, `tenant ${message.tenantId} is not configured`, log, message);
+    let lookup: TenantLookup;
+    try {
+      lookup = await deps.tenants.get(message.tenantId);
+    } catch (error) {
+      return handleFailure(error, message, message.tenantId.toLowerCase(), context, log, undefined);
+    }
+    if (lookup.status !== 'active') {
+      log.error('fetchContent refused a message of a tenant that is not served', {
+        tenantId: lookup.tenantId,
+        contentId: message.contentId,
+        reason: lookup.reason,
+      });
+      return refuse(raw, lookup.reason, log, message);
+    }
+    const tenant = lookup.tenant;
     // Checked again here: the message may come from a replay or an older version of the webhook.
     const uriProblem = deps.checkContentUri(message.contentUri, tenant);
     if (uriProblem) return refuse(raw, `contentUri refused: ${uriProblem}`, log, message);
@@ -309,7 +332,7 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
         sinks: outcomes,
       });
     } catch (error) {
-      await handleFailure(error, message, tenant, context, log, claim);
+      await handleFailure(error, message, tenant.tenantId, context, log, claim);
     }
   }
 
@@ -380,12 +403,12 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
   async function handleFailure(
     error: unknown,
     message: ContentMessage,
-    tenant: TenantConfig,
+    tenantId: string,
     context: InvocationContext,
     log: Logger,
     claim: LedgerClaim | undefined,
   ): Promise<void> {
-    const ids = { tenantId: tenant.tenantId, contentId: message.contentId, contentType: message.contentType };
+    const ids = { tenantId, contentId: message.contentId, contentType: message.contentType };
     const reason = describe(error);
     const policy = failurePolicyOf(error);
 
@@ -395,7 +418,7 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
         {
           severity: 'error',
           kind: 'contentLost',
-          tenantId: tenant.tenantId,
+          tenantId,
           message: `content blob expired before it could be fetched; its events are lost`,
           details: { ...ids, contentCreated: message.contentCreated, reason },
         },
@@ -438,7 +461,7 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
         {
           severity: 'error',
           kind: 'poisonMessage',
-          tenantId: tenant.tenantId,
+          tenantId,
           message: `content blob failed ${dequeueCount} times and goes to the poison queue`,
           details: { ...ids, lastError: reason, dequeueCount },
         },

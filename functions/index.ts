@@ -1,6 +1,8 @@
 /**
  * Entry point the Azure Functions host loads (package.json "main"). Settings are read and checked
- * once here; an invalid configuration stops the app from loading, with every problem named.
+ * once here; an invalid configuration stops the app from loading, with every problem named. Tenants
+ * may come from the settings or only from the tenant registry (added with `tenants add`), so a
+ * deployment without O365_TENANT_ID/O365_TENANTS loads and serves the registry's tenants.
  */
 import { ConfigError, loadConfigFromEnvironment } from '../shared/config/settings';
 import { createLogger } from '../shared/log';
@@ -12,7 +14,7 @@ import { createServices } from './services';
 const logger = createLogger((level, line) => (level === 'error' ? console.error(line) : console.log(line)));
 
 try {
-  const services = createServices(loadConfigFromEnvironment(), { logger });
+  const services = createServices(loadConfigFromEnvironment({ requireTenants: false }), { logger });
   registerWithAzure(allFunctions(services));
 } catch (e) {
   if (e instanceof ConfigError) logger.error(`m365-activity-receiver cannot start: ${e.message}`);

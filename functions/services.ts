@@ -31,6 +31,9 @@ import { CheckpointStore } from '../shared/state/checkpoints';
 import { ContentLedger } from '../shared/state/contentLedger';
 import { StateStore } from '../shared/state/keyValueState';
 import { createStorageClients, StorageClients } from '../shared/storage/clients';
+import { CachedTenantDirectory, type TenantDirectory } from '../shared/tenants/tenantDirectory';
+import { TenantRegistry } from '../shared/tenants/tenantRegistry';
+import { credentialCacheKey } from '../shared/secrets/tenantCredential';
 
 export interface ServiceOptions {
   /** Where service-level logs and alerts go (each invocation also logs through its own context). */
@@ -52,6 +55,8 @@ export interface ServiceOptions {
    * of that client id. Tests give a stand-in identity endpoint's credential.
    */
   assertionSourceFor?: (managedIdentityClientId: string) => TokenCredential;
+  /** The tenant directory's clock (its cache lasts a minute); tests advance it instead of waiting. */
+  directoryClock?: () => Date;
 }
 
 export interface ReceiverServices {
@@ -70,15 +75,20 @@ export interface ReceiverServices {
   secrets: ClientSecretProvider;
   certificates: ClientCertificateProvider;
   expiryWatch: SecretExpiryWatch;
-  tenant(tenantId: string): TenantConfig | undefined;
+  /** The tenant registry (TENANTS_TABLE_NAME), seeded from the settings by ensureStorage. */
+  registry: TenantRegistry;
+  /** The tenants served, read from the registry at most a minute old: changes need no restart. */
+  directory: TenantDirectory;
   credentialFor(tenant: TenantConfig): TokenCredential;
   clientFor(tenant: TenantConfig): ManagementActivityClient;
   checkContentUri: ContentUriCheck;
   /** The normalizer's settings for a blob: the data stream namespace, and DLP type names for DLP.All. */
   normalizeContext(tenant: TenantConfig, contentType: ContentType): Promise<NormalizeContext>;
   raiseAlert(alert: Alert, logger?: Logger): Promise<void>;
-  /** Creates the queues, tables and containers if missing; cached after the first success. */
+  /** Creates the queues, tables and container if missing, and seeds the registry; cached after the first success. */
   ensureStorage(): Promise<void>;
+  /** The registry's table, seeded once per instance from O365_TENANT_ID/O365_TENANTS; part of ensureStorage. */
+  ensureTenants(): Promise<void>;
   /** Creates the content queue only: all the webhook needs, so a Table or Blob outage cannot fail it. */
   ensureQueue(): Promise<void>;
 }
@@ -138,28 +148,32 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     }
     return source;
   };
-  const tenants = new Map(config.tenants.map((t) => [t.tenantId, t]));
   const alerter = createAlerter(config, options.logger);
   const raiseAlert = (alert: Alert, logger?: Logger) =>
     (logger ? createAlerter(config, logger) : alerter).raise(alert);
 
-  const credentials = new Map<string, TokenCredential>();
-  const clients = new Map<string, ManagementActivityClient>();
+  const registry = new TenantRegistry(storage.tableClient(config.names.tenantsTable));
+  const directory = new CachedTenantDirectory(registry, {
+    config,
+    logger: options.logger,
+    clock: options.directoryClock,
+  });
+
+  // One credential and one client per tenant, replaced when its registry row changes (another app,
+  // credential kind or Key Vault item, cloud or publisher), so an edited row gets a fresh sign-in.
+  const credentials = new PerTenantCache<TokenCredential>();
+  const clients = new PerTenantCache<ManagementActivityClient>();
   // The watch needs credentialFor and credentialFor reports to the watch; the closure below only
   // runs on a token failure, long after the const is initialized.
-  const credentialFor = (tenant: TenantConfig): TokenCredential => {
-    let c = credentials.get(tenant.tenantId);
-    if (!c) {
-      c = createTenantCredential(tenant, {
+  const credentialFor = (tenant: TenantConfig): TokenCredential =>
+    credentials.get(tenant.tenantId, credentialCacheKey(tenant), () =>
+      createTenantCredential(tenant, {
         secrets,
         certificates,
         assertionSourceFor,
         onTokenFailure: (t, code, error) => expiryWatch.onTokenFailure(t, code, error),
-      });
-      credentials.set(tenant.tenantId, c);
-    }
-    return c;
-  };
+      }),
+    );
   const expiryWatch: SecretExpiryWatch = new SecretExpiryWatch({
     secrets,
     certificates,
@@ -169,24 +183,23 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     thresholdsDays: config.secretExpiry.thresholdsDays,
     graph: config.secretExpiry.graphCheck ? { credentialFor } : undefined,
   });
-  const clientFor = (tenant: TenantConfig): ManagementActivityClient => {
-    let c = clients.get(tenant.tenantId);
-    if (!c) {
-      c = new ManagementActivityClient(tenant, credentialFor(tenant), {
-        requestTimeoutMs: config.api.requestTimeoutMs,
-        maxAttempts: config.api.maxAttempts,
-        logger: options.logger,
-        ...options.clientOptions,
-      });
-      clients.set(tenant.tenantId, c);
-    }
-    return c;
-  };
+  const clientFor = (tenant: TenantConfig): ManagementActivityClient =>
+    clients.get(
+      tenant.tenantId,
+      `${credentialCacheKey(tenant)}|${tenant.endpoints.apiBaseUrl}|${tenant.publisherId}`,
+      () =>
+        new ManagementActivityClient(tenant, credentialFor(tenant), {
+          requestTimeoutMs: config.api.requestTimeoutMs,
+          maxAttempts: config.api.maxAttempts,
+          logger: options.logger,
+          ...options.clientOptions,
+        }),
+    );
   const sensitiveTypes = new DlpSensitiveTypeCache(
     async (tenantId) => {
-      const tenant = tenants.get(tenantId);
-      if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
-      return clientFor(tenant).listDlpSensitiveTypes();
+      const lookup = await directory.get(tenantId);
+      if (lookup.status !== 'active') throw new Error(lookup.reason);
+      return clientFor(lookup.tenant).listDlpSensitiveTypes();
     },
     { logger: options.logger },
   );
@@ -200,6 +213,16 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       contentType === 'DLP.All' ? await sensitiveTypes.lookupFor(tenant.tenantId) : undefined,
   });
 
+  const ensureTenants = once(async () => {
+    await registry.ensureExists();
+    const seeded = await registry.seed(config.tenants);
+    if (seeded.added.length > 0 || seeded.updated.length > 0) {
+      options.logger.info('tenant registry seeded from the settings', {
+        added: seeded.added,
+        updated: seeded.updated,
+      });
+    }
+  });
   let ready: Promise<void> | undefined;
   const ensureStorage = (): Promise<void> => {
     ready ??= Promise.all([
@@ -208,6 +231,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       checkpoints.ensureExists(),
       state.ensureExists(),
       eventsContainer.ensureExists(),
+      ensureTenants(),
       recordIdLog.ensureExists(),
     ]).then(
       () => undefined,
@@ -233,13 +257,40 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     secrets,
     certificates,
     expiryWatch,
-    tenant: (id) => tenants.get(id.toLowerCase()),
+    registry,
+    directory,
     credentialFor,
     clientFor,
     checkContentUri,
     normalizeContext,
     raiseAlert,
     ensureStorage,
+    ensureTenants,
     ensureQueue: () => queue.ensureExists(),
   };
+}
+
+/** Runs `work` once; a failure is not kept, so the next call tries again. */
+function once(work: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= work().catch((e: unknown) => {
+      done = undefined;
+      throw e;
+    });
+    return done;
+  };
+}
+
+/** One value per tenant, made again when the tenant's key (what the value was built from) changes. */
+class PerTenantCache<T> {
+  private readonly entries = new Map<string, { key: string; value: T }>();
+
+  get(tenantId: string, key: string, make: () => T): T {
+    const entry = this.entries.get(tenantId);
+    if (entry?.key === key) return entry.value;
+    const value = make();
+    this.entries.set(tenantId, { key, value });
+    return value;
+  }
 }

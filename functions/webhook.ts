@@ -11,10 +11,13 @@ import { loggerFromContext } from '../shared/log';
 import { authIdMatches } from '../shared/notifications/authId';
 import { classifyWebhookBody } from '../shared/notifications/notificationBody';
 import { ContentUriCheck, validateNotification } from '../shared/notifications/validateNotification';
+import type { TenantDirectory } from '../shared/tenants/tenantDirectory';
 import type { HttpFunctionDefinition } from './definition';
 
 export interface WebhookDependencies {
-  config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook'>;
+  config: Pick<AppConfig, 'contentTypes' | 'webhook'>;
+  /** The tenants served (the tenant registry, at most a minute old): a removed or disabled one is refused. */
+  tenants: Pick<TenantDirectory, 'get'>;
   enqueue(messages: ContentMessage[]): Promise<void>;
   checkContentUri: ContentUriCheck;
   /** Called once per request that had refused items, for the rejection-spike alert. */
@@ -32,9 +35,7 @@ const text = (status: number, body: string, headers?: Record<string, string>): H
 });
 
 export function defineWebhook(deps: WebhookDependencies): HttpFunctionDefinition {
-  const tenants = new Map<string, TenantConfig>(deps.config.tenants.map((t) => [t.tenantId, t]));
-  const rules = {
-    tenants,
+  const baseRules = {
     contentTypes: deps.config.contentTypes,
     checkContentUri: deps.checkContentUri,
     now: deps.now ?? (() => new Date()),
@@ -74,6 +75,18 @@ export function defineWebhook(deps: WebhookDependencies): HttpFunctionDefinition
       log.warn('webhook refused a malformed body', { reason: body.reason });
       return text(400, body.reason);
     }
+
+    let tenants: Awaited<ReturnType<typeof tenantsOf>>;
+    try {
+      tenants = await tenantsOf(body.items, deps.tenants);
+    } catch (e) {
+      // Not knowing whether a tenant is served is no reason to drop its content: Microsoft retries.
+      log.error('webhook could not check the tenants; answering 503 so Microsoft retries', {
+        error: (e as Error).message,
+      });
+      return text(503, 'the tenant registry is unavailable; retry later', { 'retry-after': '30' });
+    }
+    const rules = { ...baseRules, ...tenants };
 
     const accepted = new Map<string, ContentMessage>();
     const reasons: string[] = [];
@@ -133,4 +146,27 @@ export function defineWebhook(deps: WebhookDependencies): HttpFunctionDefinition
     authLevel: 'anonymous',
     handler,
   };
+}
+
+/**
+ * The tenants a batch names, looked up once each: those served, and those known but refused with
+ * the directory's reason (disabled, removed, unusable). Throws when the registry cannot be read.
+ */
+async function tenantsOf(
+  items: readonly unknown[],
+  directory: Pick<TenantDirectory, 'get'>,
+): Promise<{ tenants: Map<string, TenantConfig>; refusedTenants: Map<string, string> }> {
+  const ids = new Set<string>();
+  for (const item of items) {
+    const id = (item as { tenantId?: unknown } | null)?.tenantId;
+    if (typeof id === 'string' && id.trim() !== '') ids.add(id.trim().toLowerCase());
+  }
+  const tenants = new Map<string, TenantConfig>();
+  const refusedTenants = new Map<string, string>();
+  for (const id of ids) {
+    const lookup = await directory.get(id);
+    if (lookup.status === 'active') tenants.set(id, lookup.tenant);
+    else refusedTenants.set(id, lookup.reason);
+  }
+  return { tenants, refusedTenants };
 }

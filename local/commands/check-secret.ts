@@ -16,7 +16,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
   const { services } = runtime;
-  const tenants = selectTenants(services, parsed);
+  const tenants = await selectTenants(services, parsed);
   if (typeof tenants === 'string') return failWith(io, tenants, 2);
 
   let firstFailure: string | undefined;

@@ -41,7 +41,8 @@ export function buildRuntime(
 ): CommandRuntime | { exitCode: number } {
   const logger = stderrLogger(io, options.verbose ? 'info' : 'warn');
   try {
-    const config = loadConfig(io.env, options.configOptions);
+    // Tenants may live only in the registry, as for the functions.
+    const config = loadConfig(io.env, { requireTenants: false, ...options.configOptions });
     return { services: createServices(config, { logger, ...options.serviceOptions }), logger };
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -111,11 +112,28 @@ export function readCommandLine(
   return parsed;
 }
 
-/** The tenants `--tenant` names (every configured one without it), or why the name is refused. */
-export function selectTenants(services: ReceiverServices, parsed: ParsedOptions): TenantConfig[] | string {
+/**
+ * The tenants `--tenant` names (every served one without it), read from the tenant registry as the
+ * functions read it (seeded from the settings first), or why the name is refused.
+ */
+export async function selectTenants(
+  services: ReceiverServices,
+  parsed: ParsedOptions,
+): Promise<TenantConfig[] | string> {
   const tenantId = parsed.values.get('tenant')?.toLowerCase();
-  if (tenantId && !services.tenant(tenantId)) return `tenant ${tenantId} is not configured`;
-  return services.config.tenants.filter((t) => !tenantId || t.tenantId === tenantId);
+  try {
+    await services.ensureTenants();
+    if (!tenantId) {
+      const all = await services.directory.list();
+      return all.length > 0
+        ? all
+        : 'no tenant to serve: set O365_TENANT_ID (or O365_TENANTS), or add one with "tenants add"';
+    }
+    const found = await services.directory.get(tenantId);
+    return found.status === 'active' ? [found.tenant] : found.reason;
+  } catch (e) {
+    return `tenant registry unreadable: ${describeError(e)}`;
+  }
 }
 
 /** `--content-type` checked against the API's names (any case). */

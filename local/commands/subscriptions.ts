@@ -27,7 +27,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
   const { services, logger } = runtime;
-  const tenants = selectTenants(services, parsed);
+  const tenants = await selectTenants(services, parsed);
   if (typeof tenants === 'string') return failWith(io, tenants, 2);
   const contentTypes = services.config.contentTypes.filter((ct) => !contentType || ct === contentType);
 

@@ -8,7 +8,11 @@ import { isCloudName, type CloudName } from '../../shared/config/clouds';
 import { describeError } from '../../shared/maintenance/describeError';
 import { adminConsentUrl } from '../../shared/tenants/consentUrl';
 import { newTenantRecord, type TenantRecord } from '../../shared/tenants/tenantRecord';
-import { TenantExistsError, TenantNotFoundError, TenantRegistry } from '../../shared/tenants/tenantRegistry';
+import {
+  TenantExistsError,
+  TenantNotFoundError,
+  type TenantRegistry,
+} from '../../shared/tenants/tenantRegistry';
 import type { CliCommand, CliIo } from './command';
 import { buildRuntime, failWith, readCommandLine, type ParsedOptions } from './runtime';
 
@@ -49,15 +53,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (sub !== 'list' && !parsed.values.has('tenant'))
     return failWith(io, `--tenant is required (${USAGE})`, 2);
 
-  const runtime = buildRuntime(io, {
-    verbose: parsed.flags.has('verbose'),
-    configOptions: { requireTenants: false },
-  });
+  const runtime = buildRuntime(io, { verbose: parsed.flags.has('verbose') });
   if ('exitCode' in runtime) return runtime.exitCode;
-  const { config, storage } = runtime.services;
-  const registry = new TenantRegistry(storage.tableClient(config.names.tenantsTable));
+  const { config, registry } = runtime.services;
   try {
-    await registry.seed(config.tenants);
+    await runtime.services.ensureTenants();
     return await action({
       io,
       parsed,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { FaultRule, ListenerName, RecordedRequest } from './model';
 import type { FaultBook } from './faults';
 import { renderFault, type FaultTarget } from './faults';
+import type { LatencyPlan } from './latency';
 
 export interface SimRequest {
   method: string;
@@ -54,6 +55,10 @@ export interface ListenerDeps {
   sleep(ms: number): Promise<void>;
   /** Default true; false plays a server that sends no Date header. */
   dateHeader?: boolean;
+  /** How long each answer waits (read per request, so it can change between runs). */
+  latency?: LatencyPlan;
+  /** Settles when the simulator stops: what a hanging request waits for. */
+  stopped?: Promise<void>;
 }
 
 const TLS_DIR = path.join(__dirname, '..', 'tls');
@@ -117,6 +122,15 @@ async function serve(
     const target = routes.classify(simReq);
     record = recordOf(routes.name, simReq, target, deps.clock());
     deps.requests.push(record);
+
+    const delay = deps.latency?.delayFor(routes.name, target?.tenantId) ?? 0;
+    if (delay === 'hang') {
+      // Held open without an answer until the simulator stops; the client's own timeout ends it.
+      await deps.stopped;
+      req.socket.destroy();
+      return;
+    }
+    if (delay > 0) await deps.sleep(delay);
 
     const fault: FaultRule | undefined = target ? deps.faults.take(target) : undefined;
     if (fault) {

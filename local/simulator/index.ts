@@ -5,11 +5,13 @@
  * Production code talks to it exactly as to Microsoft: only the base URLs differ.
  */
 import { createPublicKey } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { isContentType, type ContentType } from '../../shared/contentTypes';
 import { TokenMint } from './accessTokens';
 import { authorityRoutes } from './authority';
 import type { SimulatorContext } from './context';
 import { createFaultBook } from './faults';
+import { checkLatencyOptions, latencyPlan } from './latency';
 import { generateRecords } from './generator';
 import { graphRoutes } from './graph';
 import { startHttpsListener, type HttpsListener, type ListenerDeps } from './httpsListener';
@@ -44,6 +46,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const validations: WebhookValidation[] = [];
   const faults = createFaultBook(clock);
   const stopping = new AbortController();
+  // Every webhook POST in flight listens on it; many tenants subscribing at once are many POSTs.
+  setMaxListeners(0, stopping.signal);
   const sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -67,7 +71,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     trustedIssuers: new Map(),
   };
   const answers = options.answers ?? {};
-  const deps: ListenerDeps = { clock, faults, requests, sleep, dateHeader: answers.dateHeader ?? true };
+  const stoppedSignal = new Promise<void>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  const deps: ListenerDeps = {
+    clock,
+    faults,
+    requests,
+    sleep,
+    dateHeader: answers.dateHeader ?? true,
+    latency: latencyPlan(options.latency),
+    stopped: stoppedSignal,
+  };
   let apiSettings: ManagementApiSettings | undefined;
   const push = options.push ?? {};
   const webhookTimeoutMs = push.timeoutMs ?? 30000;
@@ -275,6 +290,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
     },
 
+    setLatency(latency) {
+      checkLatencyOptions(latency);
+      deps.latency = latencyPlan(latency);
+    },
+
     disableSubscriptionByAdmin(tenantId, contentType) {
       const tenant = directory.require(tenantId);
       const subscription = tenant.subscriptions.get(contentType) ?? {
@@ -313,6 +333,7 @@ function validateOptions(options: SimulatorOptions): void {
     if (!GUID.test(t.clientId)) throw new Error(`clientId ${t.clientId} is not a GUID`);
     if (!t.clientSecret) throw new Error(`tenant ${t.tenantId} needs a clientSecret`);
   }
+  checkLatencyOptions(options.latency);
   const delays = options.push?.retryDelaysMs;
   if (delays && delays.some((d) => !Number.isFinite(d) || d < 0)) {
     throw new Error('push.retryDelaysMs must be non-negative numbers');

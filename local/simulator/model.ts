@@ -64,6 +64,27 @@ export interface SimulatorOptions {
    * says"). Each defaults to the answer the simulator has always given; the product must work with all.
    */
   answers?: UndocumentedAnswers;
+  /** Network and service time of every answer; default none. Changeable later with setLatency. */
+  latency?: LatencyOptions;
+}
+
+/**
+ * How long answers take, so a run over many tenants meets realistic waits. Applies to the Management
+ * API and the Entra authority (token, discovery) of a tenant; Graph answers at once.
+ */
+export interface LatencyOptions {
+  /** Before every answer, in milliseconds (default 0). */
+  baseMs?: number;
+  /** Plus a uniform extra delay in [0, jitterMs), from a seeded source (default 0). */
+  jitterMs?: number;
+  /** Seed of the jitter (default 1). */
+  seed?: number;
+  /**
+   * Per tenant id: its own base latency in milliseconds, or `hang`: its Management API never answers
+   * (the request stays open until the client gives up or the simulator stops); its token endpoint
+   * still answers after the base latency.
+   */
+  tenants?: Record<string, number | 'hang'>;
 }
 
 export interface UndocumentedAnswers {
@@ -273,6 +294,8 @@ export interface Simulator {
   disableSubscriptionByAdmin(tenantId: string, contentType: ContentType): void;
   /** Switches undocumented answers from now on (see SimulatorOptions.answers). */
   setAnswers(answers: UndocumentedAnswers): void;
+  /** Replaces the latency settings from the next request on. */
+  setLatency(latency: LatencyOptions | undefined): void;
   requests: RecordedRequest[];
   deliveries: Delivery[];
   /** Addition: every webhook validation POST. */

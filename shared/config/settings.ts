@@ -138,6 +138,10 @@ export interface AppConfig {
     failureAlertRuns: number;
     /** Checkpoint lag (minutes) past which backfill is alerted as behind. */
     checkpointLagAlertMinutes: number;
+    /** Tenants maintained at once (MAINTENANCE_CONCURRENCY). */
+    concurrency: number;
+    /** The timer's per-tenant deadline, in milliseconds (MAINTENANCE_TENANT_TIMEOUT_MS). */
+    tenantTimeoutMs: number;
   };
   secretExpiry: { thresholdsDays: readonly number[]; graphCheck: boolean };
   alerts: { webhookUrl?: string };
@@ -197,6 +201,9 @@ export const SETTINGS = {
   MAINTENANCE_ALERT_AFTER_RUNS:
     'Consecutive timer runs a subscription start or backfill may fail before it is alerted (default 3).',
   CHECKPOINT_LAG_ALERT_MINUTES: 'Backfill checkpoint lag, in minutes, that is alerted (default 120).',
+  MAINTENANCE_CONCURRENCY: 'Tenants the maintenance timer and health work on at once (default 16).',
+  MAINTENANCE_TENANT_TIMEOUT_MS:
+    "The timer's deadline per tenant in ms: its API calls are stopped then, the rest waits for the next run (default 120000).",
   SECRET_EXPIRY_THRESHOLDS_DAYS: 'Days before expiry at which to alert (default 30,14,7,1).',
   GRAPH_EXPIRY_CHECK:
     'true to also read the app passwordCredentials from Graph (needs Application.Read.All).',
@@ -433,6 +440,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       failureAlertRuns: r.integer('MAINTENANCE_ALERT_AFTER_RUNS', 3, 1, 100),
       // Past 7 days the content is gone, so a threshold beyond that could never warn in time.
       checkpointLagAlertMinutes: r.integer('CHECKPOINT_LAG_ALERT_MINUTES', 120, 15, 6 * 24 * 60),
+      concurrency: r.integer('MAINTENANCE_CONCURRENCY', 16, 1, 64),
+      // Up to 5 minutes: a tenant must fit the timer's 10-minute budget with room for the others.
+      tenantTimeoutMs: r.integer('MAINTENANCE_TENANT_TIMEOUT_MS', 120_000, 1000, 300_000),
     },
     secretExpiry: { thresholdsDays: thresholds, graphCheck: r.boolean('GRAPH_EXPIRY_CHECK', false) },
     // https only: every alert carries tenant ids and what went wrong, and the URL is itself a credential.
@@ -744,6 +754,6 @@ function readThresholds(r: Reader): number[] {
 }
 
 /** Reads the process environment: the Function App's settings, or the shell's for local runs. */
-export function loadConfigFromEnvironment(): AppConfig {
-  return loadConfig(process.env);
+export function loadConfigFromEnvironment(options: LoadConfigOptions = {}): AppConfig {
+  return loadConfig(process.env, options);
 }

@@ -15,6 +15,7 @@ import {
   formatWindowTime,
   ManagementApiError,
   type AvailableContent,
+  type OperationOptions,
   type TimeWindow,
 } from '../managementApi';
 import type { KeeperState } from './subscriptionKeeper';
@@ -31,6 +32,7 @@ export interface ContentLister {
   listContent(
     contentType: ContentType,
     window: TimeWindow,
+    options?: OperationOptions,
   ): { byPage(): AsyncIterableIterator<AvailableContent[]> };
 }
 

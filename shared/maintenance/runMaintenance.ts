@@ -1,10 +1,13 @@
 /**
- * One maintenance pass over every configured tenant and content type: keep subscriptions alive,
- * backfill gaps, check the client secret's expiry, and alert in time when any of that keeps failing
- * or a poison message waits. Used by the timer function and by the operator CLI alike. A failure is
- * isolated to its tenant (listing subscriptions, auth) or to its tenant × content type (a backfill),
- * logged with its reason and reported; it never stops the others. Per-tenant work is
- * maintainTenant, which takes one tenant, so tenants can be fanned out.
+ * One maintenance pass over every served tenant (the tenant directory's enabled tenants) and content
+ * type: keep subscriptions alive, backfill gaps, check the credential's expiry, and alert in time when
+ * any of that keeps failing or a poison message waits. Used by the timer function and by the operator
+ * CLI alike. Tenants run in parallel, MAINTENANCE_CONCURRENCY at a time (tenantPool.ts); the timer
+ * gives each a deadline and the run a budget, and the order rotates from run to run, so a slow or
+ * hanging tenant cannot starve the others. A failure is isolated to its tenant (listing
+ * subscriptions, auth, its deadline) or to its tenant × content type (a backfill), logged with its
+ * reason and reported; it never stops the others. A tenant whose subscriptions cannot be listed gets
+ * no backfill that run: its API is not answering, and the next run catches up from the checkpoint.
  */
 import type { Alert } from '../alerts/model';
 import type { AppConfig, TenantConfig } from '../config/settings';
@@ -25,6 +28,8 @@ import {
   type StepResult,
 } from './maintenanceAlerts';
 import { KeeperState, SubscriptionApi, SubscriptionKeeper, SubscriptionOutcome } from './subscriptionKeeper';
+import { graceFor, nextStartAt, rotateFrom, runPerTenant, TenantDeadlineError } from './tenantPool';
+import { z } from 'zod';
 
 /** The parts of ReceiverServices a maintenance pass uses. */
 export interface MaintenanceServices extends Omit<
@@ -35,7 +40,9 @@ export interface MaintenanceServices extends Omit<
   queue: BackfillStores['queue'] & { depth(): Promise<{ queued: number; poison: number }> };
   /** The record-Id logs of the cross-blob de-duplication; pruned with the ledger. */
   recordIdLog?: { pruneNotModifiedSince(cutoff: Date): Promise<number> };
-  config: Pick<AppConfig, 'tenants' | 'contentTypes' | 'webhook' | 'maintenance'>;
+  config: Pick<AppConfig, 'contentTypes' | 'webhook' | 'maintenance'>;
+  /** The tenants served: the registry's enabled tenants (seeded from the settings). */
+  directory: { list(): Promise<TenantConfig[]> };
   state: KeeperState;
   clientFor(tenant: TenantConfig): SubscriptionApi & ContentLister;
   expiryWatch: {
@@ -61,6 +68,13 @@ export interface MaintenanceOptions {
   /** Operator backfill from a given time instead of the checkpoint. */
   since?: Date;
   onBackfillProgress?(progress: BackfillProgress): void;
+  /**
+   * Per-tenant deadline (the timer's MAINTENANCE_TENANT_TIMEOUT_MS): the tenant's API calls are
+   * aborted then and the rest of its work waits for the next run. None for operator commands.
+   */
+  tenantTimeoutMs?: number;
+  /** The run's time budget (the timer's functionTimeout): no tenant is started that could not finish in it. */
+  budgetMs?: number;
 }
 
 export interface TenantMaintenanceReport {
@@ -72,6 +86,10 @@ export interface TenantMaintenanceReport {
   secretExpiryError?: string;
   /** Set when the tenant's token was refused; the rest of its work was skipped. */
   authFailure?: string;
+  /** Why the backfill was not run this time (its subscriptions could not be listed). */
+  backfillSkipped?: string;
+  /** Set when the tenant passed its deadline; what was left of its work was skipped. */
+  timedOut?: string;
 }
 
 export interface BackfillFailure {
@@ -91,6 +109,8 @@ export interface MaintenanceReport {
   ledgerPruned?: number;
   /** Messages waiting in the poison queue, as the run found them. */
   poisonDepth?: number;
+  /** Tenants the run's budget left no time for; the next run starts with them. */
+  notStarted: string[];
   /** Record-Id logs deleted because nothing was added to them within the de-duplication window. */
   recordLogsPruned?: number;
 }
@@ -99,6 +119,12 @@ export const SECRET_REPORT_SCOPE = 'secretExpiryReport';
 /** State scope of the maintenance-failure, checkpoint-lag and poison-queue episodes. */
 export const MAINTENANCE_ALERT_SCOPE = 'maintenanceAlerts';
 const POISON_EPISODE_KEY = 'poisonQueue';
+/** State of the rotating order: the tenant the next whole run starts with. */
+export const ROTATION_SCOPE = 'maintenanceOrder';
+const ROTATION_KEY = 'next';
+const rotationSchema = z.object({ startAt: z.string() });
+/** Kept back from the budget for the work after the tenants (ledger prune, poison queue, alerts). */
+const GLOBAL_WORK_RESERVE_MS = 30_000;
 const ALL_TASKS: readonly MaintenanceTask[] = [
   'subscriptions',
   'backfill',
@@ -118,14 +144,18 @@ export async function runMaintenance(
   logger: Logger,
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
+  const startedAtMs = Date.now();
   const now = options.now ?? new Date();
   const tasks = new Set(options.tasks ?? ALL_TASKS);
   const wanted = options.tenantIds?.map((t) => t.toLowerCase());
-  const tenants = services.config.tenants.filter((t) => !wanted || wanted.includes(t.tenantId));
   const contentTypes = services.config.contentTypes.filter(
     (ct) => !options.contentTypes || options.contentTypes.includes(ct),
   );
   await services.ensureStorage();
+  const served = await services.directory.list();
+  const tenants = served.filter((t) => !wanted || wanted.includes(t.tenantId));
+  const wholeRun = !options.tenantIds;
+  const ordered = rotateFrom(tenants, wholeRun ? await readRotation(services, logger) : undefined);
   const run: TenantRun = {
     services,
     workers: workersFor(services),
@@ -136,11 +166,59 @@ export async function runMaintenance(
     contentTypes,
   };
 
-  const report: MaintenanceReport = { startedAt: now.toISOString(), tenants: [], failures: 0 };
-  for (const tenant of tenants) {
-    const t = await maintainTenant(tenant, run);
-    report.tenants.push(t.report);
-    report.failures += t.failures;
+  const report: MaintenanceReport = {
+    startedAt: now.toISOString(),
+    tenants: [],
+    failures: 0,
+    notStarted: [],
+  };
+  const timeoutMs = options.tenantTimeoutMs;
+  const outcomes = await runPerTenant(ordered, (tenant, signal) => maintainTenant(tenant, run, signal), {
+    concurrency: services.config.maintenance.concurrency,
+    tenantTimeoutMs: timeoutMs,
+    // A tenant is started only if it can use its whole deadline and still leave time for the rest.
+    startBefore:
+      options.budgetMs === undefined
+        ? undefined
+        : startedAtMs +
+          options.budgetMs -
+          GLOBAL_WORK_RESERVE_MS -
+          (timeoutMs === undefined ? 0 : timeoutMs + graceFor(timeoutMs)),
+  });
+  outcomes.forEach((outcome, i) => {
+    const tenantId = ordered[i].tenantId;
+    switch (outcome.status) {
+      case 'done':
+        report.tenants.push(outcome.value.report);
+        report.failures += outcome.value.failures;
+        return;
+      case 'notStarted':
+        report.notStarted.push(tenantId);
+        report.failures += 1;
+        return;
+      case 'abandoned':
+        report.tenants.push({ tenantId, backfills: [], timedOut: outcome.reason });
+        report.failures += 1;
+        logger.error('maintenance: tenant did not finish in time; left behind', {
+          tenantId,
+          reason: outcome.reason,
+        });
+        return;
+      case 'failed':
+        report.tenants.push({ tenantId, backfills: [], subscriptionsError: describeError(outcome.error) });
+        report.failures += 1;
+        logger.error('maintenance: tenant failed', { tenantId, reason: describeError(outcome.error) });
+        return;
+    }
+  });
+  if (report.notStarted.length > 0) {
+    logger.warn('maintenance: the run budget left no time for some tenants; they go first next run', {
+      notStarted: report.notStarted.length,
+      tenantIds: report.notStarted.slice(0, 20),
+    });
+  }
+  if (wholeRun) {
+    await writeRotation(services, logger, nextStartAt(ordered, ordered.length - report.notStarted.length));
   }
   // Global work: only on a run over every tenant, as the timer does.
   if (tasks.has('ledgerPrune') && !options.tenantIds) {
@@ -180,11 +258,37 @@ export async function runMaintenance(
   // A refused token starts an expiry check of its own (AADSTS7000222 → critical alert): let it finish.
   await services.expiryWatch.settled();
   logger.info('maintenance run finished', {
-    tenants: tenants.length,
+    tenants: ordered.length,
     contentTypes: contentTypes.length,
     failures: report.failures,
+    notStarted: report.notStarted.length,
+    seconds: Math.round((Date.now() - startedAtMs) / 100) / 10,
   });
   return report;
+}
+
+async function readRotation(services: MaintenanceServices, logger: Logger): Promise<string | undefined> {
+  try {
+    return (await services.state.get(ROTATION_SCOPE, ROTATION_KEY, rotationSchema))?.startAt;
+  } catch (error) {
+    logger.warn('could not read where the tenant order starts; starting from the first tenant', {
+      reason: describeError(error),
+    });
+    return undefined;
+  }
+}
+
+async function writeRotation(
+  services: MaintenanceServices,
+  logger: Logger,
+  startAt: string | undefined,
+): Promise<void> {
+  if (startAt === undefined) return;
+  await services.state.set(ROTATION_SCOPE, ROTATION_KEY, { startAt }).catch((error: unknown) =>
+    logger.warn('could not store where the next run starts; the order will not rotate this time', {
+      reason: describeError(error),
+    }),
+  );
 }
 
 /** What one tenant's maintenance needs; shared by every tenant of a run. */
@@ -216,20 +320,31 @@ export function workersFor(services: MaintenanceServices): TenantRun['workers'] 
   };
 }
 
-/** One tenant's pass: subscriptions, backfill per content type, secret expiry, then its alerts. */
+/**
+ * One tenant's pass: subscriptions, backfill per content type, credential expiry, then its alerts.
+ * `signal` is the tenant's deadline: it aborts the tenant's API calls, and the steps not yet done
+ * are skipped and reported; the expiry check and the alert bookkeeping still run.
+ */
 export async function maintainTenant(
   tenant: TenantConfig,
   run: TenantRun,
+  signal?: AbortSignal,
 ): Promise<{ report: TenantMaintenanceReport; failures: number }> {
   const { services, workers, logger, options, now, tasks, contentTypes } = run;
   const t: TenantMaintenanceReport = { tenantId: tenant.tenantId, backfills: [] };
   let failures = 0;
-  const client = services.clientFor(tenant);
+  const client = signal ? boundTo(services.clientFor(tenant), signal) : services.clientFor(tenant);
+  const timedOut = (): boolean => {
+    if (!signal?.aborted) return false;
+    t.timedOut ??= describeError(signal.reason);
+    return true;
+  };
   const fail = (what: string, error: unknown, fields: Record<string, unknown> = {}): string => {
     const reason = describeError(error);
     failures++;
     logger.error(`maintenance: ${what} failed`, { tenantId: tenant.tenantId, ...fields, reason });
     if (isAuthFailure(error)) t.authFailure ??= reason;
+    if (error instanceof TenantDeadlineError) t.timedOut ??= reason;
     return reason;
   };
 
@@ -241,8 +356,18 @@ export async function maintainTenant(
       t.subscriptionsError = fail('keeping subscriptions', error);
     }
   }
-  if (tasks.has('backfill') && !t.authFailure) {
+  if (tasks.has('backfill') && t.subscriptionsError !== undefined && !t.authFailure && !t.timedOut) {
+    // The tenant's API did not answer a listing: its backfill would most likely fail the same way,
+    // five times over. The checkpoint stays where it is, and the next run catches up.
+    t.backfillSkipped = `subscriptions could not be listed: ${t.subscriptionsError}`;
+    logger.warn('maintenance: backfill skipped this run; the subscriptions could not be listed', {
+      tenantId: tenant.tenantId,
+      reason: t.subscriptionsError,
+    });
+  }
+  if (tasks.has('backfill') && !t.authFailure && !t.backfillSkipped) {
     for (const contentType of contentTypes) {
+      if (timedOut()) break;
       const held = t.subscriptions?.find(
         (o) => o.contentType === contentType && o.result === 'disabledByAdmin',
       );
@@ -285,7 +410,7 @@ export async function maintainTenant(
           contentType,
           error: fail('backfill', error, { contentType }),
         });
-        if (t.authFailure) break;
+        if (t.authFailure || timedOut()) break;
       }
     }
   }
@@ -309,6 +434,12 @@ export async function maintainTenant(
       t.secretExpiryError = fail('secret expiry check', error);
     }
   }
+  if (t.timedOut) {
+    logger.error('maintenance: tenant passed its deadline; the rest of its work waits for the next run', {
+      tenantId: tenant.tenantId,
+      reason: t.timedOut,
+    });
+  }
   for (const contentType of contentTypes) {
     const seen = await observe(t, contentType, run);
     await judgeAndAlert(tenant, contentType, seen, run).catch((e: unknown) =>
@@ -320,6 +451,19 @@ export async function maintainTenant(
     );
   }
   return { report: t, failures };
+}
+
+/** The tenant's client with every call tied to its deadline. */
+function boundTo(
+  api: SubscriptionApi & ContentLister,
+  abortSignal: AbortSignal,
+): SubscriptionApi & ContentLister {
+  return {
+    listSubscriptions: () => api.listSubscriptions({ abortSignal }),
+    startSubscription: (contentType, options) =>
+      api.startSubscription(contentType, { ...options, abortSignal }),
+    listContent: (contentType, window) => api.listContent(contentType, window, { abortSignal }),
+  };
 }
 
 /** What this run saw of one content type, for the failure and lag episodes. */
@@ -338,16 +482,18 @@ async function observe(
   if (tasks.has('backfill')) {
     const backfill = t.backfills.find((b) => b.contentType === contentType);
     if (backfill === undefined) {
-      // Skipped: an admin's disable is held on purpose; anything else stopped on the tenant's auth.
-      if (t.authFailure !== undefined) seen.backfill = failed(t.authFailure);
+      // Not run: an admin's disable and a failed listing are reported on their own (the listing
+      // counts as the subscription step's failure); auth and the deadline stopped it.
+      const stoppedBy = t.authFailure ?? (t.backfillSkipped ? undefined : t.timedOut);
+      if (stoppedBy !== undefined) seen.backfill = failed(stoppedBy);
     } else if ('error' in backfill) {
       if (!backfill.disabledByAdmin) seen.backfill = failed(backfill.error);
     } else {
       seen.backfill = { ok: true };
     }
-    if (seen.backfill) {
+    if (seen.backfill || t.backfillSkipped) {
       const checkpoint =
-        seen.backfill.ok && backfill && 'checkpoint' in backfill
+        seen.backfill?.ok && backfill && 'checkpoint' in backfill
           ? backfill.checkpoint
           : (await services.checkpoints.get(t.tenantId, contentType))?.lastContentCreatedEnd;
       seen.lagMinutes = checkpointLagMinutes(checkpoint ? new Date(checkpoint) : undefined, now);

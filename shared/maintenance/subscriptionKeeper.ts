@@ -10,12 +10,17 @@ import type { Alert } from '../alerts/model';
 import type { TenantConfig } from '../config/settings';
 import type { ContentType } from '../contentTypes';
 import type { Logger } from '../log';
-import { ManagementApiError, type StartSubscriptionOptions, type Subscription } from '../managementApi';
+import {
+  ManagementApiError,
+  type OperationOptions,
+  type StartSubscriptionOptions,
+  type Subscription,
+} from '../managementApi';
 import { describeError } from './describeError';
 import { DesiredWebhook, planSubscriptionAction, StartReason, stillBroken } from './subscriptionPlan';
 
 export interface SubscriptionApi {
-  listSubscriptions(): Promise<Subscription[]>;
+  listSubscriptions(options?: OperationOptions): Promise<Subscription[]>;
   startSubscription(contentType: ContentType, options?: StartSubscriptionOptions): Promise<Subscription>;
 }
 

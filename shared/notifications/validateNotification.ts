@@ -21,7 +21,13 @@ export type NotificationVerdict =
   | { ok: false; reason: string; tenantId?: string; contentId?: string };
 
 export interface NotificationRules {
+  /** The tenants served, by lower-case id. */
   tenants: ReadonlyMap<string, TenantConfig>;
+  /**
+   * Tenants known but not served (disabled, removed or unusable in the tenant registry), by
+   * lower-case id, with the reason their notifications are refused.
+   */
+  refusedTenants?: ReadonlyMap<string, string>;
   contentTypes: readonly ContentType[];
   checkContentUri: ContentUriCheck;
   now: () => Date;
@@ -82,7 +88,10 @@ function check(item: unknown, rules: NotificationRules): NotificationVerdict {
 
   if (!tenantIdRaw) return fail('tenantId is missing');
   const tenant = rules.tenants.get(tenantIdRaw.toLowerCase());
-  if (!tenant) return fail(`tenantId ${tenantIdRaw} is not a configured tenant`);
+  if (!tenant) {
+    const refused = rules.refusedTenants?.get(tenantIdRaw.toLowerCase());
+    return fail(refused ?? `tenantId ${tenantIdRaw} is not a configured tenant`);
+  }
   const clientId = text(n.clientId);
   if (!clientId) return fail('clientId is missing');
   if (clientId.toLowerCase() !== tenant.clientId) {

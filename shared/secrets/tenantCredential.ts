@@ -33,3 +33,19 @@ export function createTenantCredential(
       });
   }
 }
+
+/**
+ * What a tenant's credential is built from: tenant, app, kind and where it lives (the Key Vault item,
+ * or the identity and audience of a federated exchange), and the authority that issues the token.
+ * A registry row that changes any of these needs a new credential.
+ */
+export function credentialCacheKey(tenant: TenantConfig): string {
+  const source = credentialOf(tenant);
+  const name =
+    source.kind === 'secret'
+      ? `${tenant.secret.keyVaultSecretName}|${tenant.secret.localFallbackSetting ?? ''}`
+      : source.kind === 'certificate'
+        ? `${source.keyVaultCertificateName}|${source.localPemPath ?? ''}`
+        : `${source.managedIdentityClientId}|${source.audience}`;
+  return [tenant.tenantId, tenant.clientId, source.kind, name, tenant.endpoints.authorityHost].join('|');
+}

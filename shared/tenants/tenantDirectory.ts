@@ -1,9 +1,14 @@
 /**
- * What the functions will ask about tenants (phase 2 wires it in): is this tenant one we serve,
- * and which tenants are there. It reads the registry at most once per cache period (≤ 60 s), so
- * every function instance sees an added, disabled or removed tenant within a minute, without a
- * restart. A tenant listed in the settings keeps the settings' TenantConfig (with its local
- * fallbacks), while the registry decides whether it is enabled.
+ * What the functions ask about tenants: is this tenant one we serve, and which tenants are there.
+ * It reads the registry at most once per cache period (≤ 60 s), so every function instance sees an
+ * added, disabled or removed tenant within a minute, without a restart. A tenant listed in the
+ * settings keeps the settings' TenantConfig (with its local fallbacks), while the registry decides
+ * whether it is enabled; until the registry holds it (each instance seeds it at its first
+ * invocation) a tenant of the settings is served as configured.
+ *
+ * When the registry cannot be read: the last snapshot is served; with none yet, a tenant of the
+ * settings is still served and any other lookup fails with TenantRegistryUnavailableError, so a
+ * caller can ask for a retry instead of refusing a tenant it merely cannot check.
  */
 import type { AppConfig, TenantConfig } from '../config/settings';
 import { ConfigError, tenantFromEntry } from '../config/settings';
@@ -20,6 +25,39 @@ export interface TenantDirectory {
   get(tenantId: string): Promise<TenantLookup>;
   /** The enabled tenants, usable as they are. */
   list(): Promise<TenantConfig[]>;
+}
+
+export class TenantRegistryUnavailableError extends Error {
+  override readonly name = 'TenantRegistryUnavailableError';
+  constructor(
+    readonly tenantId: string,
+    readonly reason: string,
+  ) {
+    super(`tenant ${tenantId} cannot be checked: the tenant registry is unreadable (${reason})`);
+  }
+}
+
+/** What a lookup of a tenant no one added (or that was removed) answers. */
+export function notInRegistryReason(tenantId: string): string {
+  return `tenant ${tenantId} is not a configured tenant: it is not in the tenant registry (never added, or removed)`;
+}
+
+/**
+ * A directory of a fixed list of tenants, all served: for code paths and tests that have no
+ * registry (the settings' tenants as they are).
+ */
+export function staticTenantDirectory(tenants: readonly TenantConfig[]): TenantDirectory {
+  const byId = new Map(tenants.map((t) => [t.tenantId, t]));
+  return {
+    get: async (tenantId) => {
+      const id = tenantId.toLowerCase();
+      const tenant = byId.get(id);
+      return tenant
+        ? { status: 'active', tenant }
+        : { status: 'unknown', tenantId: id, reason: `tenant ${id} is not a configured tenant` };
+    },
+    list: async () => [...tenants],
+  };
 }
 
 export const MAX_TENANT_CACHE_SECONDS = 60;
@@ -57,14 +95,15 @@ export class CachedTenantDirectory implements TenantDirectory {
 
   async get(tenantId: string): Promise<TenantLookup> {
     const id = tenantId.toLowerCase();
-    const snapshot = await this.current();
-    return (
-      snapshot.lookups.get(id) ?? {
-        status: 'unknown',
-        tenantId: id,
-        reason: `tenant ${id} is not in the tenant registry (never added, or removed)`,
-      }
-    );
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.current();
+    } catch (e) {
+      const fromSettings = this.settingsTenant(id);
+      if (fromSettings) return { status: 'active', tenant: fromSettings };
+      throw new TenantRegistryUnavailableError(id, e instanceof Error ? e.message : String(e));
+    }
+    return snapshot.lookups.get(id) ?? { status: 'unknown', tenantId: id, reason: notInRegistryReason(id) };
   }
 
   async list(): Promise<TenantConfig[]> {
@@ -109,7 +148,17 @@ export class CachedTenantDirectory implements TenantDirectory {
       lookups.set(record.tenantId, lookup);
       if (lookup.status === 'active') active.push(lookup.tenant);
     }
+    for (const tenant of this.options.config.tenants) {
+      if (lookups.has(tenant.tenantId)) continue;
+      // Not seeded yet: `tenants remove` refuses a tenant of the settings, so this is the only way here.
+      lookups.set(tenant.tenantId, { status: 'active', tenant });
+      active.push(tenant);
+    }
     return { lookups, active };
+  }
+
+  private settingsTenant(tenantId: string): TenantConfig | undefined {
+    return this.options.config.tenants.find((t) => t.tenantId === tenantId);
   }
 
   private lookupOf(record: TenantRecord): TenantLookup {
@@ -120,7 +169,7 @@ export class CachedTenantDirectory implements TenantDirectory {
         reason: `tenant ${record.tenantId} is disabled in the tenant registry`,
       };
     }
-    const fromSettings = this.options.config.tenants.find((t) => t.tenantId === record.tenantId);
+    const fromSettings = this.settingsTenant(record.tenantId);
     if (fromSettings && record.source === 'settings') return { status: 'active', tenant: fromSettings };
     const tenant = tenantFromEntry(entryOf(record), this.options.config.tenantDefaults);
     if (tenant instanceof ConfigError) {

@@ -290,6 +290,20 @@ describe('loadConfig', () => {
     ).toEqual([60, 7, 1]);
   });
 
+  it('reads the maintenance concurrency and per-tenant deadline, with their defaults and bounds', () => {
+    expect(loadConfig(base).maintenance).toMatchObject({ concurrency: 16, tenantTimeoutMs: 120_000 });
+    expect(
+      loadConfig({ ...base, MAINTENANCE_CONCURRENCY: '4', MAINTENANCE_TENANT_TIMEOUT_MS: '45000' })
+        .maintenance,
+    ).toMatchObject({ concurrency: 4, tenantTimeoutMs: 45_000 });
+    expect(
+      problemsOf({ ...base, MAINTENANCE_CONCURRENCY: '0', MAINTENANCE_TENANT_TIMEOUT_MS: '600000' }),
+    ).toEqual([
+      { setting: 'MAINTENANCE_CONCURRENCY', message: 'must be between 1 and 64, got 0' },
+      { setting: 'MAINTENANCE_TENANT_TIMEOUT_MS', message: 'must be between 1000 and 300000, got 600000' },
+    ]);
+  });
+
   it('documents every setting it can name in a problem', () => {
     const named = problemsOf({ O365_TENANT_ID: 'x', O365_CLIENT_ID: 'y', O365_CLOUD: 'z' }).map(
       (p) => p.setting,

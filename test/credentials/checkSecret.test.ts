@@ -67,6 +67,7 @@ describe('check-secret reports each tenant’s credential kind and its expiry or
       O365_GRAPH_BASE_URL: sim.graphBaseUrl,
       AzureWebJobsStorage: azurite.connectionString,
       STATE_TABLE_NAME: uniqueName('ckstate'),
+      TENANTS_TABLE_NAME: uniqueName('cktenants'),
       LEDGER_TABLE_NAME: uniqueName('ckledger'),
       CONTENT_QUEUE_NAME: uniqueName('ck', 'queue'),
     };

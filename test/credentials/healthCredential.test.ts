@@ -35,7 +35,8 @@ describe('health: each tenant’s credential kind and its expiry, or "none"', ()
   async function report(tenants: TenantConfig[]) {
     return buildHealthReport(
       {
-        config: { tenants, contentTypes: [], webhook: { maxBodyBytes: 1 } },
+        config: { contentTypes: [], webhook: { maxBodyBytes: 1 }, maintenance: { concurrency: 2 } },
+        directory: { list: async () => tenants },
         clientFor: () => ({ listSubscriptions: async () => [] }),
         checkpoints: { listActivity: async () => [] },
         state: {

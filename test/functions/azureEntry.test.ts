@@ -60,6 +60,18 @@ describe('functions/index.ts', () => {
     ]);
   });
 
+  it('loads without a tenant setting, for a deployment whose tenants live only in the registry', () => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const { O365_TENANT_ID: _t, O365_CLIENT_ID: _c, ...registryOnly } = DEPLOYED;
+    const calls = loadEntryWith(registryOnly);
+    expect([...calls.http, ...calls.queue, ...calls.timer].map(([name]) => name).sort()).toEqual([
+      'fetchContent',
+      'health',
+      'maintenance',
+      'webhook',
+    ]);
+  });
+
   it('refuses to load with an invalid configuration and names the setting', () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(() => loadEntryWith({ ...DEPLOYED, O365_CLOUD: 'Mars' })).toThrow(/O365_CLOUD/);

@@ -23,6 +23,7 @@ import { TokenAcquisitionError } from '../../shared/managementApi/errors';
 import { SinkWriteError } from '../../shared/sinks/sink';
 import type { FetchLedger } from '../../functions/fetchContent';
 import { StorageOperationError } from '../../shared/storage/storageError';
+import { staticTenantDirectory, TenantRegistryUnavailableError } from '../../shared/tenants/tenantDirectory';
 import { contentUriFor, OTHER_TENANT_ID, TENANT_ID, testConfig } from '../notifications/tenantFixture';
 import { linesAt, recordingContext } from './support';
 
@@ -190,7 +191,7 @@ function rig(
   };
   const deps: FetchContentDependencies = {
     queueName: 'o365-content',
-    tenants: config.tenants,
+    tenants: staticTenantDirectory(config.tenants),
     ledger: fakeLedger(ledger),
     claimLeaseSeconds: LEASE_SECONDS,
     sinks: [new BlobContentSink(sink)],
@@ -627,9 +628,45 @@ describe('fetchContent function', () => {
     const r = rig(() => records([record('G-1')]));
     const stranger = '99999999-9999-4999-8999-999999999999';
     await r.run(message({ tenantId: stranger }));
-    expect(r.poisoned[0].reason).toBe(`tenant ${stranger} is not configured`);
+    expect(r.poisoned[0].reason).toBe(`tenant ${stranger} is not a configured tenant`);
     expect(r.fetched).toEqual([]);
     expect(r.alerts[0]).toMatchObject({ kind: 'poisonMessage', tenantId: stranger });
+  });
+
+  it('sends a message of a tenant the registry disabled or removed to the poison queue with the reason, unfetched', async () => {
+    const reason = `tenant ${TENANT_ID} is disabled in the tenant registry`;
+    const r = rig(() => records([record('G-2')]), {
+      tenants: {
+        get: async (id) => ({ status: 'disabled', tenantId: id.toLowerCase(), reason }),
+      },
+    });
+    await r.run(message());
+    expect(r.poisoned).toEqual([{ raw: message(), reason }]);
+    expect(r.fetched).toEqual([]);
+    expect(r.ledger.size).toBe(0);
+    expect(r.alerts[0]).toMatchObject({
+      kind: 'poisonMessage',
+      tenantId: TENANT_ID,
+      message: `content message moved to the poison queue: ${reason}`,
+    });
+  });
+
+  it('puts a message off, neither fetched nor poisoned, while the tenant registry cannot be read', async () => {
+    const r = rig(() => records([record('G-3')]), {
+      tenants: {
+        get: async (id) => {
+          throw new TenantRegistryUnavailableError(id, 'storage down');
+        },
+      },
+    });
+    await r.run(message());
+    expect(r.poisoned).toEqual([]);
+    expect(r.fetched).toEqual([]);
+    expect(r.requeued).toEqual([{ message: message({ deferrals: 1 }), delaySeconds: expect.any(Number) }]);
+    expect(r.outcomes[0]).toMatchObject({
+      status: 'deferred',
+      reason: expect.stringMatching(/tenant registry is unreadable \(storage down\)/),
+    });
   });
 
   it('sends a message whose contentUri is refused to the poison queue, without sending a token there', async () => {

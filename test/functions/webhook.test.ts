@@ -5,6 +5,7 @@ import { parseContentMessage, type ContentMessage } from '../../shared/contentMe
 import { ContentQueue } from '../../shared/queue/contentQueue';
 import { defineWebhook, type WebhookDependencies } from '../../functions/webhook';
 import { checkContentUri } from '../../functions/services';
+import { staticTenantDirectory, TenantRegistryUnavailableError } from '../../shared/tenants/tenantDirectory';
 import {
   AUTH_ID,
   notificationItem,
@@ -41,6 +42,7 @@ function rig(overrides: Partial<WebhookDependencies> = {}, queueService?: QueueS
   const rejected: Rig['rejected'] = [];
   const webhook = defineWebhook({
     config,
+    tenants: staticTenantDirectory(config.tenants),
     enqueue: (messages) => queue.enqueue(messages),
     checkContentUri,
     onRejected: async (summary) => {
@@ -193,6 +195,51 @@ describe('webhook function', () => {
     expect(r.rejected[0].reasons).toHaveLength(3);
   });
 
+  it("refuses the notifications of a tenant the registry disabled with the registry's reason, and enqueues the others", async () => {
+    const reason = `tenant ${TENANT_ID} is disabled in the tenant registry`;
+    const served = staticTenantDirectory(config.tenants);
+    const r = rig({
+      tenants: {
+        get: async (id) =>
+          id.toLowerCase() === TENANT_ID
+            ? { status: 'disabled', tenantId: TENANT_ID, reason }
+            : served.get(id),
+      },
+    });
+    const other = config.tenants.find((t) => t.tenantId === OTHER_TENANT_ID)!;
+    const { response, lines } = await r.call({
+      headers: notificationHeaders(),
+      body: JSON.stringify([
+        notificationItem(config, { contentId: 'disabled$1' }),
+        notificationItem(config, { contentId: 'other$1' }, 1),
+      ]),
+    });
+    expect(response.status).toBe(200);
+    expect((await r.queued()).map((m) => [m.tenantId, m.contentId])).toEqual([[other.tenantId, 'other$1']]);
+    expect(linesAt(lines, 'warning').join('\n')).toContain(reason);
+    expect(r.rejected).toEqual([{ rejected: 1, accepted: 1, reasons: [reason] }]);
+  });
+
+  it('answers 503 without enqueuing while the tenant registry cannot be read, so Microsoft retries', async () => {
+    const r = rig({
+      tenants: {
+        get: async (id) => {
+          throw new TenantRegistryUnavailableError(id, 'storage down');
+        },
+      },
+    });
+    const { response, lines } = await r.call({
+      headers: notificationHeaders(),
+      body: JSON.stringify([notificationItem(config)]),
+    });
+    expect(response).toMatchObject({
+      status: 503,
+      headers: expect.objectContaining({ 'retry-after': '30' }),
+    });
+    expect(await r.queued()).toEqual([]);
+    expect(linesAt(lines, 'error').join()).toMatch(/could not check the tenants.*storage down/);
+  });
+
   it('answers 200 to a batch where every item is refused, enqueuing nothing', async () => {
     const r = rig();
     const { response } = await r.call({
@@ -261,7 +308,12 @@ describe('webhook function', () => {
   });
 
   it('is registered as the anonymous POST route /api/webhook', () => {
-    const definition = defineWebhook({ config, enqueue: async () => undefined, checkContentUri });
+    const definition = defineWebhook({
+      config,
+      tenants: staticTenantDirectory(config.tenants),
+      enqueue: async () => undefined,
+      checkContentUri,
+    });
     expect(definition).toMatchObject({
       kind: 'http',
       name: 'webhook',

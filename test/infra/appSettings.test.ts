@@ -7,10 +7,11 @@ import { readRepoFile, varObject, varStringArray } from './bicepText';
  */
 const HOST_READ = ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'];
 
-/** What the app cannot run without in Azure (identity storage, Key Vault, one tenant, the webhook). */
+/**
+ * What the app cannot run without in Azure (identity storage, Key Vault, the webhook). Not a tenant:
+ * tenants may live only in the tenant registry; O365_TENANT_ID/O365_TENANTS seed it when set.
+ */
 const REQUIRED_IN_AZURE: SettingName[] = [
-  'O365_TENANT_ID',
-  'O365_CLIENT_ID',
   'KEY_VAULT_URL',
   'AZURE_CLIENT_ID',
   'WEBHOOK_AUTH_ID',

@@ -17,10 +17,11 @@ function sourcesFor(world: World): HealthSources {
   const tenant = { tenantId: TENANT, clientId: 'c' } as TenantConfig;
   return {
     config: {
-      tenants: [tenant],
       contentTypes: ['Audit.General'],
       webhook: { address: 'https://receiver.example.net/api/webhook', maxBodyBytes: 1024 },
+      maintenance: { concurrency: 4 },
     },
+    directory: { list: async () => [tenant] },
     clientFor: () => ({
       listSubscriptions: async () => [
         {
@@ -114,5 +115,30 @@ describe('buildHealthReport', () => {
   ])('stays ok with %s', async (_name, change) => {
     const report = await buildHealthReport(sourcesFor({ ...healthy, ...change }), NOW);
     expect(report).toMatchObject({ status: 'ok', problems: [] });
+  });
+});
+
+describe('buildHealthReport over many tenants', () => {
+  it('reports a tenant whose API does not answer within the deadline, and every other tenant', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+    const hanging = ids[2];
+    const base = sourcesFor(healthy);
+    const sources: HealthSources = {
+      ...base,
+      config: { ...base.config, maintenance: { concurrency: 3 } },
+      directory: { list: async () => ids.map((id) => ({ tenantId: id, clientId: 'c' }) as TenantConfig) },
+      clientFor: (tenant) => ({
+        listSubscriptions: (options) =>
+          tenant.tenantId !== hanging
+            ? base.clientFor(tenant).listSubscriptions()
+            : new Promise((_resolve, reject) =>
+                options?.abortSignal?.addEventListener('abort', () => reject(options.abortSignal!.reason)),
+              ),
+      }),
+    };
+    const report = await buildHealthReport(sources, NOW, { tenantTimeoutMs: 50 });
+    expect(report.tenants.map((t) => t.tenantId)).toEqual(ids);
+    expect(report.tenants.filter((t) => t.subscriptionsError).map((t) => t.tenantId)).toEqual([hanging]);
+    expect(report.problems).toContain(`${hanging}: subscriptions unreadable: no answer within 0.05 s`);
   });
 });

@@ -228,6 +228,25 @@ describe('keeping subscriptions alive', () => {
         ),
       ).toBe(true);
     }));
+
+  it('skips the backfill of a tenant whose subscriptions cannot be listed, and reports why', () =>
+    withWorld(async (sim, services) => {
+      sim.faults.add({ operation: 'list', kind: 'http-503', times: 2 });
+      const report = await runMaintenance(services, services.log);
+      const t = report.tenants[0];
+      expect(t.subscriptionsError).toMatch(/503/);
+      expect(t.backfillSkipped).toBe(`subscriptions could not be listed: ${t.subscriptionsError}`);
+      expect(t.backfills).toEqual([]);
+      expect(sim.requests.filter((r) => r.operation === 'content')).toEqual([]);
+      expect(
+        services.log.lines.some((l) => l.level === 'warn' && l.line.includes('backfill skipped this run')),
+      ).toBe(true);
+
+      // The next run, with the API answering again, backfills as usual.
+      const next = await runMaintenance(services, services.log, { now: later(16) });
+      expect(next.tenants[0].backfillSkipped).toBeUndefined();
+      expect(next.tenants[0].backfills).toHaveLength(2);
+    }));
 });
 
 describe('filling gaps', () => {

@@ -1,6 +1,4 @@
 /** A simulated tenant, Azurite, a webhook receiver and services built from env, for the maintenance tests. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { createServices, ReceiverServices, type ServiceOptions } from '../../functions/services';
 import { defineFetchContent } from '../../functions/fetchContent';
@@ -9,6 +7,7 @@ import { main } from '../../local/cli';
 import { startLocalHost } from '../../local/host';
 import type { CliIo } from '../../local/commands/command';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../local/simulator';
+import { startAcceptingWebhook, type AcceptingWebhook } from '../../local/standIns/acceptingWebhook';
 import { loadConfig } from '../../shared/config/settings';
 import { ALERT_LOG_NAME, type Alert } from '../../shared/alerts/model';
 import { memoryLogger } from '../../shared/log';
@@ -22,30 +21,10 @@ export const AUTH_ID = 'maintenance-auth-id-value-7d41be09c3';
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}${Date.now().toString(36)}${++counter}`;
 
-export interface Receiver {
-  url: string;
-  close(): Promise<void>;
-}
+export type Receiver = AcceptingWebhook;
 
 /** Answers 200 to everything: validation handshakes and notifications alike. */
-export async function startReceiver(): Promise<Receiver> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.statusCode = 200;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhook`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+export const startReceiver = startAcceptingWebhook;
 
 export function simulator(
   overrides: Partial<SimulatorOptions> = {},
@@ -79,6 +58,7 @@ export function envFor(
     CONTENT_QUEUE_NAME: unique('mq-'),
     LEDGER_TABLE_NAME: unique('mledger'),
     STATE_TABLE_NAME: unique('mstate'),
+    TENANTS_TABLE_NAME: unique('mtenants'),
     EVENTS_CONTAINER_NAME: unique('mev-'),
     ...extra,
   };
@@ -102,7 +82,19 @@ export function servicesFor(
 export function alertsIn(lines: readonly string[]): Alert[] {
   return lines
     .filter((l) => l.startsWith(`${ALERT_LOG_NAME} `))
-    .map((l) => JSON.parse(l.slice(ALERT_LOG_NAME.length + 1)) as Alert);
+    .map((l) => leadingJson(l.slice(ALERT_LOG_NAME.length + 1)) as Alert);
+}
+
+/** The alert's JSON, without the invocation fields a host's logger appends after it. */
+function leadingJson(text: string): unknown {
+  for (let end = text.indexOf('} {'); end !== -1; end = text.indexOf('} {', end + 1)) {
+    try {
+      return JSON.parse(text.slice(0, end + 1));
+    } catch {
+      // '} {' inside the alert itself: look further.
+    }
+  }
+  return JSON.parse(text);
 }
 
 function collector(): Writable & { text: () => string } {
@@ -149,6 +141,7 @@ export type WorldOptions = { sim?: Parameters<typeof simulator>; env?: Record<st
 export function useWorld(): {
   withWorld(body: WorldBody, options?: WorldOptions): Promise<void>;
   receiver(): Receiver;
+  azurite(): AzuriteInstance;
 } {
   let fixture: WorldFixture | undefined;
   beforeAll(async () => {
@@ -161,6 +154,7 @@ export function useWorld(): {
   return {
     withWorld: (body, options) => withWorld(fixture!, body, options),
     receiver: () => fixture!.receiver,
+    azurite: () => fixture!.azurite,
   };
 }
 
@@ -191,7 +185,7 @@ export async function fetchEverything(env: Record<string, string | undefined>): 
     [
       defineFetchContent({
         queueName: fetchServices.queue.queueName,
-        tenants: fetchServices.config.tenants,
+        tenants: fetchServices.directory,
         ledger: fetchServices.ledger,
         claimLeaseSeconds: 60,
         sinks: fetchServices.sinks,

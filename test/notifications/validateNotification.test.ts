@@ -89,6 +89,20 @@ describe('validateNotification', () => {
     });
   });
 
+  it("rejects a notification for a tenant the registry disabled or removed, with the registry's reason", () => {
+    const reason = `tenant ${TENANT_ID} is disabled in the tenant registry`;
+    const withoutIt: NotificationRules = {
+      ...rules,
+      tenants: new Map(config.tenants.filter((t) => t.tenantId !== TENANT_ID).map((t) => [t.tenantId, t])),
+      refusedTenants: new Map([[TENANT_ID, reason]]),
+    };
+    expect(validateNotification(notificationItem(config), withoutIt)).toMatchObject({
+      ok: false,
+      reason,
+      tenantId: TENANT_ID,
+    });
+  });
+
   it('rejects a notification without clientId', () => {
     expect(refusal(notificationItem(config, { clientId: undefined }))).toBe('clientId is missing');
   });

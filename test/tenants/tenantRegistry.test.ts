@@ -1,6 +1,6 @@
 import { loadConfig, credentialOf, type AppConfig } from '../../shared/config/settings';
 import { memoryLogger } from '../../shared/log';
-import { CachedTenantDirectory } from '../../shared/tenants/tenantDirectory';
+import { CachedTenantDirectory, TenantRegistryUnavailableError } from '../../shared/tenants/tenantDirectory';
 import { newTenantRecord, type TenantRecord } from '../../shared/tenants/tenantRecord';
 import {
   TENANT_PARTITION,
@@ -224,5 +224,28 @@ describe('tenant directory over the registry: changes visible within its cache t
     expect(logger.lines.some((l) => l.level === 'warn' && l.line.includes('storage down'))).toBe(true);
     const fresh = new CachedTenantDirectory(flaky, { config, clock: () => now });
     await expect(fresh.list()).rejects.toThrow(/storage down/);
+  });
+});
+
+describe('tenant directory before the registry is seeded or readable', () => {
+  const azurite = useAzurite();
+  const config = configWith();
+
+  it('serves a tenant of the settings that the registry does not hold yet', async () => {
+    const empty = new TenantRegistry(azurite.clients().tableClient(uniqueName('tenants')));
+    const directory = new CachedTenantDirectory(empty, { config });
+    expect((await directory.list()).map((t) => t.tenantId)).toEqual([SETTINGS_TENANT]);
+    expect(await directory.get(SETTINGS_TENANT)).toEqual({ status: 'active', tenant: config.tenants[0] });
+  });
+
+  it('still serves a settings tenant when the registry was never readable, and says it cannot check any other', async () => {
+    const down = { list: () => Promise.reject(new Error('storage down')) };
+    const directory = new CachedTenantDirectory(down, { config });
+    expect(await directory.get(SETTINGS_TENANT)).toEqual({ status: 'active', tenant: config.tenants[0] });
+    const unchecked = directory.get(CUSTOMER_A);
+    await expect(unchecked).rejects.toThrow(TenantRegistryUnavailableError);
+    await expect(unchecked).rejects.toThrow(
+      `tenant ${CUSTOMER_A} cannot be checked: the tenant registry is unreadable (storage down)`,
+    );
   });
 });

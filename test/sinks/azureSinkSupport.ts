@@ -3,11 +3,8 @@
  * by the real pipeline step) and a minimal driver that plays the sink framework's part (encode,
  * group under the service's limits, send, send the retried events again), so the services are
  * exercised the way the framework calls them. (Once the framework lands, BatchingContentSink can
- * drive them instead.)
+ * drive them instead.) Events and blob references are the sink tests' common ones (./support).
  */
-import { generateRecords } from '../../local/simulator';
-import type { ContentType } from '../../shared/contentTypes';
-import { normalizeBlobRecords } from '../../shared/pipeline/normalizeBlob';
 import { serializedJsonOf } from '../../shared/rawJson';
 import type {
   BatchSinkService,
@@ -19,32 +16,7 @@ import { SinkRequestError } from '../../shared/sinks/delivery/errors';
 import { batchesOf } from '../../shared/sinks/delivery/batches';
 import type { ContentBlobRef } from '../../shared/sinks/sink';
 
-export const TENANT = '11111111-2222-3333-4444-555555555555';
-
-export function blobRef(contentId: string, contentType: ContentType = 'Audit.Exchange'): ContentBlobRef {
-  return { tenantId: TENANT, contentType, contentId };
-}
-
-/** n normalized events of one content type, as the pipeline hands them to sinks (JSON text attached). */
-export async function normalizedEvents(
-  n: number,
-  seed = 11,
-  contentType: ContentType = 'Audit.Exchange',
-): Promise<object[]> {
-  const records = generateRecords(contentType, n, { seed, tenantId: TENANT });
-  async function* source() {
-    yield* records;
-  }
-  const out: object[] = [];
-  for await (const e of normalizeBlobRecords(source(), {
-    tenantId: TENANT,
-    contentType,
-    contentId: `c-${seed}`,
-  }).events) {
-    out.push(e);
-  }
-  return out;
-}
+export { blobRef, normalizedEvents, TENANT } from './support';
 
 /** The framework's serialize-once step: the event's own JSON text where it carries one. */
 export function sinkEventOf(event: object, position: number): SinkEvent {

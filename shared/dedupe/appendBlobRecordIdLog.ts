@@ -6,24 +6,15 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { isNotFound, StorageOperationError } from '../storage/storageError';
 import type { RecordIdLog } from './recordDedupe';
+import { containerCreator } from '../storage/containerCreator';
 
 export class AppendBlobRecordIdLog implements RecordIdLog {
   private readonly container: ContainerClient;
-  private ready?: Promise<void>;
+  readonly ensureExists: () => Promise<void>;
 
   constructor(blobService: BlobServiceClient, containerName: string) {
     this.container = blobService.getContainerClient(containerName);
-  }
-
-  ensureExists(): Promise<void> {
-    this.ready ??= this.container.createIfNotExists().then(
-      () => undefined,
-      (error: unknown) => {
-        this.ready = undefined;
-        throw new StorageOperationError(`create container ${this.container.containerName}`, error);
-      },
-    );
-    return this.ready;
+    this.ensureExists = containerCreator(this.container);
   }
 
   async append(name: string, block: Buffer): Promise<number> {

@@ -10,7 +10,7 @@
 import { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { StorageOperationError, storageErrorDetails } from '../storage/storageError';
+import { storageErrorDetails } from '../storage/storageError';
 import {
   ContentBlobRef,
   EventSink,
@@ -19,6 +19,7 @@ import {
   SinkWriteResult,
   UnserializableEventError,
 } from './sink';
+import { containerCreator } from '../storage/containerCreator';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 /** Block size and number of blocks in flight: at most ~16 MiB buffered per write. */
@@ -83,23 +84,11 @@ function utcTime([y, mo, d, h, mi, s]: number[]): Date | undefined {
 export class BlobNdjsonSink implements EventSink {
   readonly name = 'blob-ndjson';
   private readonly container: ContainerClient;
-  private ready?: Promise<void>;
+  readonly ensureExists: () => Promise<void>;
 
   constructor(blobService: BlobServiceClient, containerName: string) {
     this.container = blobService.getContainerClient(containerName);
-  }
-
-  ensureExists(): Promise<void> {
-    if (!this.ready) {
-      this.ready = this.container.createIfNotExists().then(
-        () => undefined,
-        (error: unknown) => {
-          this.ready = undefined;
-          throw new StorageOperationError(`create container ${this.container.containerName}`, error);
-        },
-      );
-    }
-    return this.ready;
+    this.ensureExists = containerCreator(this.container);
   }
 
   async write(

@@ -9,6 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createHash, randomBytes } from 'node:crypto';
 import { StorageOperationError } from '../../storage/storageError';
 import type { ContentBlobRef } from '../sink';
+import { containerCreator } from '../../storage/containerCreator';
 
 export interface DeadLetterEntry {
   position: number;
@@ -65,12 +66,14 @@ export function deadLetterLine(sink: string, blob: ContentBlobRef, entry: DeadLe
 const BLOCK_BYTES = 4 * 1024 * 1024;
 
 export class BlobDeadLetterStore implements DeadLetterStore {
-  private ready?: Promise<void>;
+  private readonly ensureContainer: () => Promise<void>;
 
   constructor(
     private readonly container: ContainerClient,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.ensureContainer = containerCreator(container);
+  }
 
   open(sink: string, blob: ContentBlobRef): DeadLetterFile {
     const path = deadLetterPathFor(sink, blob);
@@ -127,17 +130,6 @@ export class BlobDeadLetterStore implements DeadLetterStore {
         return `${this.container.containerName}/${path}`;
       },
     };
-  }
-
-  private ensureContainer(): Promise<void> {
-    this.ready ??= this.container.createIfNotExists().then(
-      () => undefined,
-      (error: unknown) => {
-        this.ready = undefined;
-        throw new StorageOperationError(`create container ${this.container.containerName}`, error);
-      },
-    );
-    return this.ready;
   }
 }
 

@@ -1,0 +1,20 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { StorageOperationError } from './storageError';
+
+/**
+ * createIfNotExists once per process for a blob container, shared by concurrent callers and tried
+ * again after a failure (the table twin is state/ensureTable.ts's tableCreator).
+ */
+export function containerCreator(container: ContainerClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= container.createIfNotExists().then(
+      () => undefined,
+      (error: unknown) => {
+        ready = undefined;
+        throw new StorageOperationError(`create container ${container.containerName}`, error);
+      },
+    );
+    return ready;
+  };
+}

@@ -74,12 +74,7 @@ export interface LedgerEntry {
 export type CompletedEntry = Omit<LedgerEntry, 'status' | 'completedAt' | 'owner' | 'leaseUntil'>;
 
 /** What is known of a blob when it is claimed. */
-export interface ClaimRequest {
-  tenantId: string;
-  contentId: string;
-  contentType: ContentType;
-  contentCreated?: string;
-}
+export type ClaimRequest = Pick<LedgerEntry, 'tenantId' | 'contentId' | 'contentType' | 'contentCreated'>;
 
 /** Proof of a claim: later writes are conditional on its ETag. */
 export interface LedgerClaim {
@@ -101,16 +96,14 @@ export type ClaimResult =
   | { outcome: 'done'; entry: LedgerEntry }
   | { outcome: 'busy'; owner?: string; leaseUntil: Date };
 
-/** What the blob's completion records. */
-export interface CompletionStats {
-  recordCount?: number;
-  eventCount?: number;
-  duplicateRecords?: number;
-  suppressedRecords?: number;
-  sinkPath?: string;
-  /** Sinks that finished the blob in this try, merged with those of earlier tries. */
-  sinks?: SinkCompletions;
-}
+/**
+ * What the blob's completion records; `sinks` are those that finished the blob in this try, merged
+ * with those of earlier tries.
+ */
+export type CompletionStats = Pick<
+  LedgerEntry,
+  'recordCount' | 'eventCount' | 'duplicateRecords' | 'suppressedRecords' | 'sinkPath' | 'sinks'
+>;
 
 /**
  * `recorded`: the claim was still ours and the row now says finished. `alreadyFinished`: another

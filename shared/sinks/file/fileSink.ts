@@ -11,7 +11,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { sinkPathFor } from '../blobNdjsonSink';
 import type { ContentSink, SinkBlobOutcome, SinkHealth } from '../delivery/model';
-import { type ContentBlobRef, ndjsonLine, SinkWriteError } from '../sink';
+import { type ContentBlobRef, ndjsonLine, SinkWriteError, UnserializableEventError } from '../sink';
 
 export interface FileSinkConfig {
   /** Absolute folder the files go under. */
@@ -48,7 +48,7 @@ export class FileContentSink implements ContentSink {
             if (!out.write(line)) await Promise.race([once(out, 'drain'), failed]);
           }
         } catch (error) {
-          if (error instanceof Error && error.name === 'UnserializableEventError') throw error;
+          if (error instanceof UnserializableEventError) throw error;
           sourceFailed = true;
           sourceError = error;
           throw error;

@@ -21,7 +21,7 @@ import type { NormalizeContext } from '../shared/normalize';
 import { TokenAcquisitionError } from '../shared/managementApi/errors';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { normalizeBlobRecords, BlobNormalizationStats } from '../shared/pipeline/normalizeBlob';
-import { deliverToSinks, sinksNamed } from '../shared/sinks/delivery/deliverToSinks';
+import { deliverToSinks, sinksStillOwed } from '../shared/sinks/delivery/deliverToSinks';
 import type { ContentSink, SinkBlobOutcome } from '../shared/sinks/delivery/model';
 import { sinkRejectedAlert } from '../shared/sinks/delivery/sinkAlerts';
 import type { ContentBlobRef } from '../shared/sinks/sink';
@@ -247,10 +247,7 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
           attempts: claim.attempts,
         });
       }
-      const pending = sinksNamed(
-        deps.sinks,
-        deps.sinks.map((sink) => sink.name).filter((name) => !(name in claim!.sinks)),
-      );
+      const pending = sinksStillOwed(deps.sinks, claim.sinks);
       if (pending.length === 0) {
         // An earlier try delivered to every sink but could not mark the blob finished.
         await deps.ledger.complete(claim, {}, now());

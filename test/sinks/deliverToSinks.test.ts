@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobContentSink } from '../../shared/sinks/blob/blobContentSink';
 import { broadcast } from '../../shared/sinks/delivery/broadcast';
-import { deliverToSinks, sinksNamed } from '../../shared/sinks/delivery/deliverToSinks';
+import { deliverToSinks, sinksStillOwed } from '../../shared/sinks/delivery/deliverToSinks';
 import type { ContentSink, SinkBlobOutcome } from '../../shared/sinks/delivery/model';
 import { FileContentSink } from '../../shared/sinks/file/fileSink';
 import { MemorySink } from '../../shared/sinks/memorySink';
@@ -144,7 +144,8 @@ describe('deliverToSinks: one event stream into every configured sink', () => {
 
   it('picks the sinks a retry still owes, in configuration order', () => {
     const sinks = [new ReadingSink('blob'), new ReadingSink('elasticsearch'), new ReadingSink('splunk')];
-    expect(sinksNamed(sinks, ['splunk', 'blob']).map((s) => s.name)).toEqual(['blob', 'splunk']);
+    const finished = { elasticsearch: { at: '2026-01-01T00:00:00.000Z', events: 3 } };
+    expect(sinksStillOwed(sinks, finished).map((s) => s.name)).toEqual(['blob', 'splunk']);
   });
 });
 

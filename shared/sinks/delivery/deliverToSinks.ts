@@ -40,8 +40,10 @@ export async function deliverToSinks(
   );
 }
 
-/** The sinks of `all` whose names are in `names`, in configuration order (a retry's pending sinks). */
-export function sinksNamed(all: readonly ContentSink[], names: Iterable<string>): ContentSink[] {
-  const wanted = new Set(names);
-  return all.filter((s) => wanted.has(s.name));
+/** The sinks of `all` not among those that `finished` the blob, in configuration order (a retry's). */
+export function sinksStillOwed(
+  all: readonly ContentSink[],
+  finished: Readonly<Record<string, unknown>>,
+): ContentSink[] {
+  return all.filter((s) => !Object.hasOwn(finished, s.name));
 }

@@ -9,7 +9,9 @@
  * - Data (Security & Compliance alerts): its JSON text -> the object;
  * - OperationProperties, when it arrives as JSON text: the list it holds.
  * Any of them that arrives as text that is not JSON becomes `{_raw: text}`, so the field keeps one
- * type. The record's exact text stays in `event.original`.
+ * type. The record's exact text is `event.original` when PRESERVE_ORIGINAL_EVENT is on; either way a
+ * reshaped copy keeps it in memory (reshapedSourceText), for sinks that want the record as
+ * Microsoft wrote it.
  *
  * The record is not changed: when something is reshaped, `o365.audit` is a copy with the same keys
  * in the same order. When nothing is, it is the record itself, whose own text can then be written
@@ -147,6 +149,15 @@ export function auditRecord(record: JsonObject): JsonObject {
     Object.defineProperty(copy, RESHAPED_FROM, { value: from, enumerable: false });
   }
   return copy;
+}
+
+/**
+ * The text of the record a reshaped `o365.audit` was made from, when the record came with its text;
+ * undefined for an `o365.audit` that is the record unchanged. Held in memory only, never written.
+ */
+export function reshapedSourceText(audit: unknown): string | undefined {
+  if (audit === null || typeof audit !== 'object') return undefined;
+  return (audit as { [RESHAPED_FROM]?: ReshapedFrom })[RESHAPED_FROM]?.text;
 }
 
 const QUOTE = 0x22;

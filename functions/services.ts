@@ -208,6 +208,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     contentType: ContentType,
   ): Promise<NormalizeContext> => ({
     dataStreamNamespace: config.dataStreamNamespace,
+    preserveOriginal: config.preserveOriginalEvent,
     // Only DLP records name sensitive information types, and they all come in DLP.All.
     sensitiveTypeName:
       contentType === 'DLP.All' ? await sensitiveTypes.lookupFor(tenant.tenantId) : undefined,

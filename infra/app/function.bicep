@@ -173,6 +173,7 @@ var optionalSettingNames = [
   'ALERT_WEBHOOK_URL'
   'EVENTHUB_MAX_BATCH_BYTES'
   'DATA_STREAM_NAMESPACE'
+  'PRESERVE_ORIGINAL_EVENT'
   // Sinks (README "Sinks"): the API key and HEC token are Key Vault secrets named here, never values.
   'ELASTICSEARCH_URL'
   'ELASTICSEARCH_CLOUD_ID'

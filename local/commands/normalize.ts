@@ -1,8 +1,10 @@
 /**
- * `npm run cli -- normalize [FILE] [--tenant-name NAME] [--tenant-id ID]`: raw Management Activity
- * records (a JSON array, or NDJSON, from FILE or standard input) to ECS events, one per line on
- * standard output. Rejected records go to standard error with where they were and why; the good
- * ones are still written, and the exit status is 1 if any was rejected.
+ * `npm run cli -- normalize [FILE] [--tenant-name NAME] [--tenant-id ID] [--preserve-original]`: raw
+ * Management Activity records (a JSON array, or NDJSON, from FILE or standard input) to ECS events,
+ * one per line on standard output; `--preserve-original` adds each record's exact text as
+ * `event.original`, as PRESERVE_ORIGINAL_EVENT=true does in the receiver. Rejected records go to
+ * standard error with where they were and why; the good ones are still written, and the exit status
+ * is 1 if any was rejected.
  */
 import { readFile } from 'node:fs/promises';
 import { splitJsonArray } from '../../shared/managementApi';
@@ -12,7 +14,7 @@ import { attachJsonText, RAW_JSON_TEXT } from '../../shared/rawJson';
 import type { CliCommand, CliIo } from './command';
 
 const USAGE =
-  'usage: normalize [FILE] [--tenant-name NAME] [--tenant-id ID]  (reads standard input without FILE)';
+  'usage: normalize [FILE] [--tenant-name NAME] [--tenant-id ID] [--preserve-original]  (reads standard input without FILE)';
 /** Output is written in slices of about this many characters, honouring the stream's back-pressure. */
 const FLUSH_CHARS = 256 * 1024;
 
@@ -26,6 +28,10 @@ function parseArgs(args: string[]): Options | string {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--preserve-original') {
+      options.context.preserveOriginal = true;
+      continue;
+    }
     if (arg === '--tenant-name' || arg === '--tenant-id') {
       const value = args[++i];
       if (value === undefined || value === '') return `${arg} needs a value`;

@@ -43,6 +43,10 @@ describe('DATA_STREAM_NAMESPACE', () => {
       azureCredential: { getToken: async () => null },
     });
     const context = await services.normalizeContext(config.tenants[0], 'Audit.Exchange');
-    expect(context).toEqual({ dataStreamNamespace: 'contoso_prod', sensitiveTypeName: undefined });
+    expect(context).toEqual({
+      dataStreamNamespace: 'contoso_prod',
+      preserveOriginal: false,
+      sensitiveTypeName: undefined,
+    });
   });
 });

@@ -40,7 +40,7 @@ describe('security alerts', () => {
   });
 
   it('keeps an alert whose Data is not JSON as its text, under _raw', () => {
-    const e = eventFor(FILE, '13131313-3434-4565-8787-909090909090');
+    const e = eventFor(FILE, '13131313-3434-4565-8787-909090909090', { preserveOriginal: true });
     expect(e.event).toMatchObject({ kind: 'alert', category: ['web', 'file'], severity: 4 });
     expect(e.o365.audit.Data).toEqual({ _raw: 'not json {' });
     expect(JSON.parse(e.event.original ?? '').Data).toBe('not json {');

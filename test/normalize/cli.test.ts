@@ -48,18 +48,32 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('normalize command', () => {
-  it("keeps each record's exact text as event.original, from a JSON array and from NDJSON", async () => {
-    const array = await runCli([], '[ {"Id": "x-1",  "Operation": "Send"},\r\n  {"Id":"x-2"} ]');
+  it("keeps each record's exact text as event.original with --preserve-original, from a JSON array and from NDJSON", async () => {
+    const array = await runCli(
+      ['--preserve-original'],
+      '[ {"Id": "x-1",  "Operation": "Send"},\r\n  {"Id":"x-2"} ]',
+    );
     expect(array.code).toBe(0);
     expect(lines(array.stdout).map((e) => (e.event as { original: string }).original)).toEqual([
       '{"Id": "x-1",  "Operation": "Send"}',
       '{"Id":"x-2"}',
     ]);
-    const ndjson = await runCli([], '{"Id": "y-1"}\n{"Id":"y-2",  "Workload":"Exchange"}\n');
+    const ndjson = await runCli(
+      ['--preserve-original'],
+      '{"Id": "y-1"}\n{"Id":"y-2",  "Workload":"Exchange"}\n',
+    );
     expect(lines(ndjson.stdout).map((e) => (e.event as { original: string }).original)).toEqual([
       '{"Id": "y-1"}',
       '{"Id":"y-2",  "Workload":"Exchange"}',
     ]);
+  });
+
+  it('leaves event.original out without --preserve-original, as the receiver does by default', async () => {
+    const run = await runCli([], '[ {"Id": "x-1",  "Operation": "Send"} ]');
+    expect(run.code).toBe(0);
+    const [event] = lines(run.stdout);
+    expect(event.event).not.toHaveProperty('original');
+    expect((event.o365 as { audit: unknown }).audit).toEqual({ Id: 'x-1', Operation: 'Send' });
   });
 
   it('rejects a record too deep to write, with the reason, and writes the others', async () => {

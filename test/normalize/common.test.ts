@@ -144,7 +144,6 @@ describe('common fields', () => {
       outcome: 'success',
       dataset: 'o365.audit',
       module: 'o365',
-      original: '{"Id":"20202020-0000-4000-8000-000000000003"}',
     });
     expect(e.user).toBeUndefined();
   });

@@ -31,7 +31,9 @@ describe('ECS conformance', () => {
   it.each(cases)(
     '%s record %i becomes an event of ECS fields, types and allowed values',
     (_file, _i, record) => {
+      // With event.original, so that field is checked too.
       const result = normalizeRecord(record, {
+        preserveOriginal: true,
         tenantName: 'Contoso',
         contentType: 'Audit.General',
         contentId: 'c1',

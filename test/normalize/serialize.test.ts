@@ -11,8 +11,9 @@ import { fixtureFiles, loadRecords, RECORDS_DIR } from './records';
 
 export const CRLF_FIXTURE = 'indented-crlf-blob.json';
 
-function eventOf(record: unknown): EcsEvent {
-  const result = normalizeRecord(record);
+/** With event.original (PRESERVE_ORIGINAL_EVENT=true), unless asked for the default. */
+function eventOf(record: unknown, preserveOriginal = true): EcsEvent {
+  const result = normalizeRecord(record, { preserveOriginal });
   if (!result.ok) throw new Error(result.reason);
   return result.event;
 }
@@ -33,6 +34,12 @@ describe('serializeEvent', () => {
       expect(event.event.original).toBe(rawJsonTextOf(record));
       // Unreshaped records are written from their own text, byte for byte.
       if (event.o365.audit === record) expect(text).toContain(`"audit":${rawJsonTextOf(record)}`);
+      // The default, without event.original: the same event otherwise, spliced the same way.
+      const lean = eventOf(record, false);
+      const leanText = serializeEvent(lean);
+      expect(JSON.parse(leanText)).toEqual(JSON.parse(JSON.stringify(lean)));
+      expect(JSON.parse(leanText).event).not.toHaveProperty('original');
+      if (lean.o365.audit === record) expect(leanText).toContain(`"audit":${rawJsonTextOf(record)}`);
     }
   });
 

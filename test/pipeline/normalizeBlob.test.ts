@@ -19,8 +19,11 @@ async function* chunks(text: string, size = 97): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
-async function linesOf(text: string): Promise<{ lines: string[]; stats: ReturnType<typeof run>['stats'] }> {
-  const normalized = run(text);
+async function linesOf(
+  text: string,
+  preserveOriginal?: boolean,
+): Promise<{ lines: string[]; stats: ReturnType<typeof run>['stats'] }> {
+  const normalized = run(text, preserveOriginal);
   const lines: string[] = [];
   let i = 0;
   for await (const event of normalized.events) {
@@ -31,8 +34,8 @@ async function linesOf(text: string): Promise<{ lines: string[]; stats: ReturnTy
   return { lines, stats: normalized.stats };
 }
 
-function run(text: string) {
-  return normalizeBlobRecords(splitJsonArrayStream(chunks(text)), CONTEXT);
+function run(text: string, preserveOriginal?: boolean) {
+  return normalizeBlobRecords(splitJsonArrayStream(chunks(text)), { ...CONTEXT, preserveOriginal });
 }
 
 function nested(depth: number): string {
@@ -46,16 +49,21 @@ interface WrittenEvent {
 }
 
 describe('normalizeBlobRecords', () => {
-  it('writes indented CRLF content as one valid JSON document per line', async () => {
+  it.each([
+    ['without event.original (the default)', undefined],
+    ['with event.original', true],
+  ])('writes indented CRLF content as one valid JSON document per line, %s', async (_name, preserve) => {
     const text = readFileSync(path.join(FIXTURES, 'indented-crlf-blob.json'), 'utf8');
-    const { lines, stats } = await linesOf(text);
+    const { lines, stats } = await linesOf(text, preserve);
     expect(lines).toHaveLength(3);
     for (const line of lines) {
       expect(line.endsWith('\n')).toBe(true);
       expect(line.slice(0, -1)).not.toMatch(/[\r\n]/);
       const event = JSON.parse(line) as WrittenEvent;
       expect(event.event.kind).not.toBe('pipeline_error');
-      expect(event.event.original).toContain('\r\n');
+      expect(event.o365.audit?.Id).toBeDefined();
+      if (preserve) expect(event.event.original).toContain('\r\n');
+      else expect(event.event).not.toHaveProperty('original');
     }
     expect(stats()).toMatchObject({ records: 3, events: 3, rejectedRecords: 0 });
   });

@@ -32,6 +32,7 @@ describe('BlobNdjsonSink with normalized content', () => {
   async function writeAndRead(
     ref: ContentBlobRef,
     text: string,
+    preserveOriginal?: boolean,
   ): Promise<{ lines: string[]; events: number }> {
     const container = uniqueName('content', 'queue');
     const service = azurite.clients().blobService;
@@ -41,6 +42,7 @@ describe('BlobNdjsonSink with normalized content', () => {
       tenantId: TENANT,
       contentType: ref.contentType,
       contentId: ref.contentId,
+      preserveOriginal,
     });
     const written = await sink.write(ref, normalized.events);
     const body = await service
@@ -54,7 +56,7 @@ describe('BlobNdjsonSink with normalized content', () => {
 
   it('stores an indented CRLF content blob as one valid JSON document per line', async () => {
     const text = readFileSync(CRLF_BLOB, 'utf8');
-    const { lines, events } = await writeAndRead(blob('crlf$1'), text);
+    const { lines, events } = await writeAndRead(blob('crlf$1'), text, true);
     expect(events).toBe(3);
     expect(lines).toHaveLength(3);
     for (const line of lines) {

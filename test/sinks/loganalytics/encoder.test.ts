@@ -1,4 +1,5 @@
 import { normalizeRecord, type EcsEvent } from '../../../shared/normalize';
+import { attachJsonText, RAW_JSON_TEXT } from '../../../shared/rawJson';
 import { O365_AUDIT_COLUMNS } from '../../../shared/sinks/loganalytics/columns';
 import { LOGS_INGESTION_LIMITS } from '../../../shared/sinks/loganalytics/config';
 import { encodeLogsRow, FieldTooLargeError, rowOf } from '../../../shared/sinks/loganalytics/encoder';
@@ -82,8 +83,13 @@ const teamsMemberAdded = {
   Members: [{ UPN: 'guest_example.net#EXT#@contoso.onmicrosoft.com', Role: 1 }],
 };
 
-function eventOf(record: object, tenantName?: string): EcsEvent {
-  const result = normalizeRecord(record, {
+/** Read from its text, as the blob splitter reads records, so the normalizer holds that text. */
+function eventOf(record: object, tenantName?: string, preserveOriginal?: boolean): EcsEvent {
+  const text = JSON.stringify(record);
+  const parsed = JSON.parse(text) as object;
+  attachJsonText(parsed, RAW_JSON_TEXT, text);
+  const result = normalizeRecord(parsed, {
+    preserveOriginal,
     tenantId: TENANT,
     tenantName,
     contentType: 'Audit.Exchange',
@@ -190,6 +196,19 @@ describe('loganalytics row encoder (OfficeActivity-like columns)', () => {
     expect(originalRecordOf(reshaped)).toEqual(exchangeAdmin);
     const row = encodeLogsRow(sinkEventOf(reshaped, 0), FALLBACK_TIME).row;
     expect(row.Parameters).toBe(JSON.stringify(exchangeAdmin.Parameters));
+  });
+
+  it('reads the columns from the text a reshaped o365.audit was made from when event.original is left out (the default)', () => {
+    const event = eventOf(exchangeAdmin);
+    expect(event.event.original).toBeUndefined();
+    expect(event.o365.audit.Parameters).toEqual({ Name: 'ForwardAll', ForwardTo: 'attacker@example.net' });
+    expect(originalRecordOf(event)).toEqual(exchangeAdmin);
+    const row = encodeLogsRow(sinkEventOf(event, 0), FALLBACK_TIME).row;
+    expect(row.Parameters).toBe(JSON.stringify(exchangeAdmin.Parameters));
+    // With event.original on, the same columns come from it.
+    const kept = eventOf(exchangeAdmin, undefined, true);
+    expect(kept.event.original).toBe(JSON.stringify(exchangeAdmin));
+    expect(encodeLogsRow(sinkEventOf(kept, 0), FALLBACK_TIME).row.Parameters).toBe(row.Parameters);
   });
 
   it('falls back to o365.audit when event.original is absent or not JSON', () => {

@@ -231,4 +231,23 @@ describe('every sink, end to end', () => {
     const health = await buildHealthReport(rig.services, new Date());
     expect(health.sinks?.map((sink) => [sink.name, sink.ok])).toEqual(SINK_NAMES.map((n) => [n, true]));
   }, 60_000);
+
+  it("fills Log Analytics' Parameters with Microsoft's Name/Value list though events leave event.original out by default", async () => {
+    const records = generateRecords('Audit.Exchange', 40, { seed: 1312, tenantId: TENANT });
+    const withList = records.filter((r) => Array.isArray(r.Parameters) && r.Parameters.length > 0);
+    expect(withList.length).toBeGreaterThan(0);
+    const blob = rig.sim.publishContent(TENANT, 'Audit.Exchange', records);
+    await rig.sim.whenIdle();
+    await rig.host.whenQueuesIdle({ timeoutMs: 30_000 });
+
+    const documents = [...es.documents(ES_INDEX).values()] as { event: { id: string; original?: string } }[];
+    const written = documents.filter((d) => records.some((r) => r.Id === d.event.id));
+    expect(written).toHaveLength(records.length);
+    expect(written.filter((d) => d.event.original !== undefined)).toEqual([]);
+    for (const record of withList) {
+      const row = logs.rows.find((r) => r.OfficeId === record.Id);
+      expect(row?.Parameters).toBe(JSON.stringify(record.Parameters));
+    }
+    expect((await rig.services.ledger.get(TENANT, blob.contentId))?.status).toBe('completed');
+  }, 60_000);
 });

@@ -199,17 +199,8 @@ export class ManagementActivityClient {
     );
   }
 
-  async listSubscriptions(options: OperationOptions = {}): Promise<Subscription[]> {
-    const { value } = await this.transport.send(
-      {
-        operation: 'listSubscriptions',
-        method: 'GET',
-        url: this.url('subscriptions/list', {}),
-        abortSignal: options.abortSignal,
-      },
-      (response) => readJson(response, subscriptionListSchema, 'listSubscriptions'),
-    );
-    return value;
+  listSubscriptions(options: OperationOptions = {}): Promise<Subscription[]> {
+    return this.getJson('listSubscriptions', 'subscriptions/list', subscriptionListSchema, options);
   }
 
   /**
@@ -255,17 +246,13 @@ export class ManagementActivityClient {
    * The tenant's DLP sensitive information types, `{id, name}`: DLP records name the types they
    * matched by GUID only. Names come in the API's default language (en-US).
    */
-  async listDlpSensitiveTypes(options: OperationOptions = {}): Promise<DlpSensitiveType[]> {
-    const { value } = await this.transport.send(
-      {
-        operation: 'listDlpSensitiveTypes',
-        method: 'GET',
-        url: this.url('resources/dlpSensitiveTypes', {}),
-        abortSignal: options.abortSignal,
-      },
-      (response) => readJson(response, dlpSensitiveTypeListSchema, 'listDlpSensitiveTypes'),
+  listDlpSensitiveTypes(options: OperationOptions = {}): Promise<DlpSensitiveType[]> {
+    return this.getJson(
+      'listDlpSensitiveTypes',
+      'resources/dlpSensitiveTypes',
+      dlpSensitiveTypeListSchema,
+      options,
     );
-    return value;
   }
 
   /** The records of one content blob. The contentUri is checked before any token is requested. */
@@ -436,6 +423,20 @@ export class ManagementActivityClient {
     if (error.clockSkewMs === undefined || error.serverDate === undefined) return undefined;
     if (Math.abs(error.clockSkewMs) <= CLOCK_SKEW_THRESHOLD_MS) return undefined;
     return shiftWindowForSkew(window, error.clockSkewMs, error.serverDate);
+  }
+
+  /** A GET of one feed path without parameters, its JSON answer checked against the schema. */
+  private async getJson<T>(
+    operation: ManagementOperation,
+    path: string,
+    schema: z.ZodType<T>,
+    options: OperationOptions,
+  ): Promise<T> {
+    const { value } = await this.transport.send(
+      { operation, method: 'GET', url: this.url(path, {}), abortSignal: options.abortSignal },
+      (response) => readJson(response, schema, operation),
+    );
+    return value;
   }
 
   private url(operation: string, query: Record<string, string>): string {

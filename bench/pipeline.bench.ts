@@ -42,6 +42,7 @@ function receiverSettings(): Record<string, string> {
 
 /** Normalize-only records/s over the first records of each content type, generated as the simulator does. */
 function normalizeAloneRate(perType: number): number {
+  const preserveOriginal = receiverSettings().PRESERVE_ORIGINAL_EVENT === 'true';
   const lines: string[] = [];
   CONTENT_TYPES.forEach((contentType, i) => {
     for (const r of generateRecords(contentType, perType, { seed: SEED + i, tenantId: TENANT })) {
@@ -55,7 +56,7 @@ function normalizeAloneRate(perType: number): number {
       const result = normalizeRecord(JSON.parse(line) as unknown, {
         tenantId: TENANT,
         tenantName: 'Contoso',
-        preserveOriginal: receiverSettings().PRESERVE_ORIGINAL_EVENT === 'true',
+        preserveOriginal,
       });
       chars += result.ok ? JSON.stringify(result.event).length : 0;
     }

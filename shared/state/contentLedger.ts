@@ -242,34 +242,16 @@ export class ContentLedger {
     const keys = ledgerKeys(request.tenantId, request.contentId);
     const leaseUntil = new Date(now.getTime() + leaseMs);
     const at = now.toISOString();
+    const claimOf = (etag: string, attempts: number, takenOver: boolean, sinks: SinkCompletions) => ({
+      outcome: 'claimed' as const,
+      claim: { ...request, owner, leaseUntil, takenOver, attempts, etag, sinks },
+    });
     for (let round = 0; round < CLAIM_ROUNDS; round++) {
       try {
         const created = await this.table.createEntity(
-          dropUndefined<LedgerEntity>({
-            ...keys,
-            contentId: request.contentId,
-            contentType: request.contentType,
-            contentCreated: request.contentCreated,
-            status: 'inProgress',
-            owner,
-            leaseUntil: leaseUntil.toISOString(),
-            claimedAt: at,
-            updatedAt: at,
-            attempts: 1,
-          }),
+          inProgressEntity(keys, request, owner, leaseUntil, at, 1, undefined),
         );
-        return {
-          outcome: 'claimed',
-          claim: {
-            ...request,
-            owner,
-            leaseUntil,
-            takenOver: false,
-            attempts: 1,
-            etag: etagOf(created),
-            sinks: {},
-          },
-        };
+        return claimOf(etagOf(created), 1, false, {});
       } catch (error) {
         if (!isWriteConflict(error)) throw new StorageOperationError(`claim ${request.contentId}`, error);
       }
@@ -284,33 +266,11 @@ export class ContentLedger {
       const attempts = (entry?.attempts ?? 0) + 1;
       try {
         const updated = await this.table.updateEntity(
-          dropUndefined<LedgerEntity>({
-            ...keys,
-            contentId: request.contentId,
-            contentType: request.contentType,
-            contentCreated: request.contentCreated ?? entry?.contentCreated,
-            status: 'inProgress',
-            owner,
-            leaseUntil: leaseUntil.toISOString(),
-            claimedAt: entry?.claimedAt ?? at,
-            updatedAt: at,
-            attempts,
-          }),
+          inProgressEntity(keys, request, owner, leaseUntil, at, attempts, entry),
           entry ? 'Merge' : 'Replace',
           { etag: row.etag },
         );
-        return {
-          outcome: 'claimed',
-          claim: {
-            ...request,
-            owner,
-            leaseUntil,
-            takenOver: true,
-            attempts,
-            etag: etagOf(updated),
-            sinks: { ...entry?.sinks },
-          },
-        };
+        return claimOf(etagOf(updated), attempts, true, { ...entry?.sinks });
       } catch (error) {
         if (!isWriteConflict(error) && !isNotFound(error)) {
           throw new StorageOperationError(`take over the claim on ${request.contentId}`, error);
@@ -569,6 +529,33 @@ export function ledgerKeys(tenantId: string, contentId: string): { partitionKey:
   legalKey('tenantId', tenantId);
   if (contentId === '') throw new InvalidTableKeyError('contentId', contentId);
   return { partitionKey: tenantId, rowKey: sha256Hex(contentId) };
+}
+
+/**
+ * The row of a claim: a new one, or one taking over `earlier` (an expired claim, or undefined for a
+ * row that could not be read), which keeps its first claim time.
+ */
+function inProgressEntity(
+  keys: { partitionKey: string; rowKey: string },
+  request: ClaimRequest,
+  owner: string,
+  leaseUntil: Date,
+  at: string,
+  attempts: number,
+  earlier: LedgerEntry | undefined,
+): LedgerEntity {
+  return dropUndefined<LedgerEntity>({
+    ...keys,
+    contentId: request.contentId,
+    contentType: request.contentType,
+    contentCreated: request.contentCreated ?? earlier?.contentCreated,
+    status: 'inProgress',
+    owner,
+    leaseUntil: leaseUntil.toISOString(),
+    claimedAt: earlier?.claimedAt ?? at,
+    updatedAt: at,
+    attempts,
+  });
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -12,15 +12,19 @@ export const RAW_JSON_DEPTH: unique symbol = Symbol('m365.rawJsonDepth');
 export const SERIALIZED_JSON: unique symbol = Symbol('m365.serializedJson');
 
 /**
- * Attaches text under a symbol key, non-enumerable, so deep comparisons and object spreads see the
- * object exactly as before.
+ * Attaches a value under a symbol key, non-enumerable, so deep comparisons and object spreads see
+ * the object exactly as before.
  */
+function attachHidden(target: object, key: symbol, value: string | number): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
 export function attachJsonText(
   target: object,
   key: typeof RAW_JSON_TEXT | typeof SERIALIZED_JSON,
   text: string,
 ): void {
-  Object.defineProperty(target, key, { value: text, enumerable: false, writable: true, configurable: true });
+  attachHidden(target, key, text);
 }
 
 export function rawJsonTextOf(value: unknown): string | undefined {
@@ -31,12 +35,7 @@ export function rawJsonTextOf(value: unknown): string | undefined {
 
 /** Records the nesting depth of a record's raw text (1 for a flat object). */
 export function attachJsonDepth(target: object, depth: number): void {
-  Object.defineProperty(target, RAW_JSON_DEPTH, {
-    value: depth,
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
+  attachHidden(target, RAW_JSON_DEPTH, depth);
 }
 
 export function rawJsonDepthOf(value: unknown): number | undefined {

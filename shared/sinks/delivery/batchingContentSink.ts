@@ -176,8 +176,9 @@ class BatchDelivery {
     eventId: string | undefined,
     reason: string,
     json: string,
+    answer: { code?: string; statusCode?: number } = {},
   ): Promise<void> {
-    await this.deadLetter.add({ position, eventId, reason, json });
+    await this.deadLetter.add({ position, eventId, reason, ...answer, json });
     this.outcome.deadLettered++;
   }
 
@@ -199,15 +200,10 @@ class BatchDelivery {
           if (o.alreadyPresent) this.outcome.alreadyPresent++;
           else this.outcome.written++;
         } else if (o.status === 'rejected') {
-          await this.deadLetter.add({
-            position: event.source.position,
-            eventId: event.source.eventId,
-            reason: o.reason,
+          await this.refuse(event.source.position, event.source.eventId, o.reason, event.source.json, {
             code: o.code,
             statusCode: o.statusCode,
-            json: event.source.json,
           });
-          this.outcome.deadLettered++;
         } else {
           retry.push(event);
           if (o.cause !== 'notProcessed') {

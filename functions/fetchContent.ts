@@ -19,6 +19,7 @@ import type { Logger } from '../shared/log';
 import { loggerFromContext } from '../shared/log';
 import type { NormalizeContext } from '../shared/normalize';
 import { TokenAcquisitionError } from '../shared/managementApi/errors';
+import { halfJitterBackoffMs } from '../shared/managementApi/retryPolicy';
 import type { ContentUriCheck } from '../shared/notifications/validateNotification';
 import { normalizeBlobRecords, BlobNormalizationStats } from '../shared/pipeline/normalizeBlob';
 import { deliverToSinks, sinksStillOwed } from '../shared/sinks/delivery/deliverToSinks';
@@ -391,10 +392,11 @@ export function defineFetchContent(deps: FetchContentDependencies): QueueFunctio
     report({ status: 'deferred', message, delaySeconds, reason });
   }
 
-  /** Half fixed, half jitter: spreads the blobs of one burst without waiting less than half. */
+  /** Seconds; half fixed, half jitter: spreads the blobs of one burst without waiting less than half. */
   function jitteredBackoff(attempt: number): number {
-    const backoff = Math.min(MAX_DEFERRAL_SECONDS, deferralBaseSeconds * 2 ** attempt);
-    return Math.max(1, Math.round(backoff / 2 + random() * (backoff / 2)));
+    // The formula has no unit of its own: given seconds, it answers seconds.
+    const delay = { baseMs: deferralBaseSeconds, maxMs: MAX_DEFERRAL_SECONDS };
+    return Math.max(1, halfJitterBackoffMs(attempt + 1, delay, random));
   }
 
   async function handleFailure(

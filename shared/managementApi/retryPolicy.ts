@@ -26,6 +26,21 @@ export function backoffDelayMs(
 }
 
 /**
+ * Half fixed, half jitter: uniform in [ceiling / 2, ceiling], the ceiling as in backoffDelayMs. For
+ * waits that spread a burst out but must not come back much sooner than planned (a blob put off, a
+ * sink's retry), where full jitter could answer almost at once.
+ */
+export function halfJitterBackoffMs(
+  attempt: number,
+  delay: RetryDelay,
+  random: () => number = Math.random,
+): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  const ceiling = Math.min(delay.maxMs, delay.baseMs * 2 ** exponent);
+  return Math.round(ceiling / 2 + clamp01(random()) * (ceiling / 2));
+}
+
+/**
  * Reads a Retry-After value: delta-seconds ("120") or an HTTP date. Returns milliseconds, or
  * undefined when absent or unreadable. A date in the past means "now" (0).
  */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { backoffDelayMs, parseRetryAfter, retryWaitMs } from '../../shared/managementApi';
+import { halfJitterBackoffMs } from '../../shared/managementApi/retryPolicy';
 
 describe('retry policy', () => {
   const delay = { baseMs: 100, maxMs: 1000 };
@@ -21,6 +22,25 @@ describe('retry policy', () => {
           const wait = backoffDelayMs(attempt, delay, () => r);
           expect(wait).toBeGreaterThanOrEqual(0);
           expect(wait).toBeLessThanOrEqual(Math.min(delay.maxMs, delay.baseMs * 2 ** (attempt - 1)));
+        },
+      ),
+    );
+  });
+
+  it('draws half jitter between half the ceiling and the ceiling', () => {
+    expect(halfJitterBackoffMs(1, delay, () => 0)).toBe(50);
+    expect(halfJitterBackoffMs(1, delay, () => 0.5)).toBe(75);
+    expect(halfJitterBackoffMs(3, delay, () => 0)).toBe(200);
+    expect(halfJitterBackoffMs(10, delay, () => 0.999999)).toBe(1000);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, r) => {
+          const ceiling = Math.min(delay.maxMs, delay.baseMs * 2 ** (attempt - 1));
+          const wait = halfJitterBackoffMs(attempt, delay, () => r);
+          expect(wait).toBeGreaterThanOrEqual(ceiling / 2);
+          expect(wait).toBeLessThanOrEqual(ceiling);
         },
       ),
     );

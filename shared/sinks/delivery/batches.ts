@@ -24,9 +24,3 @@ export async function* batchesOf(
   }
   if (batch.length > 0) yield batch;
 }
-
-/** Backoff before the nth retry (1-based): exponential from `baseMs`, capped, half fixed and half jitter. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}

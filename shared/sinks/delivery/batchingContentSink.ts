@@ -12,7 +12,8 @@
 import { inspect } from 'node:util';
 import type { Logger } from '../../log';
 import type { ContentBlobRef } from '../sink';
-import { backoffMs, batchesOf } from './batches';
+import { halfJitterBackoffMs } from '../../managementApi/retryPolicy';
+import { batchesOf } from './batches';
 import type { DeadLetterFile, DeadLetterStore } from './deadLetter';
 import { SinkDeferredError, SinkFailedError, SinkRequestError } from './errors';
 import type {
@@ -233,7 +234,11 @@ class BatchDelivery {
       }
       const delay = Math.max(
         retryAfterMs ?? 0,
-        backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxDelayMs, this.options.random),
+        halfJitterBackoffMs(
+          attempt,
+          { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxDelayMs },
+          this.options.random,
+        ),
       );
       if (this.waitedMs + delay > this.options.maxRetryWaitMs) {
         this.defer(

@@ -62,18 +62,6 @@ export class SinkFailedError extends SinkError<'auth' | 'configuration'> {
   override readonly name = 'SinkFailedError';
 }
 
-/** Parses Retry-After (delta-seconds or an HTTP date) into milliseconds; undefined when absent or unreadable. */
-export function retryAfterMsOf(
-  value: string | null | undefined,
-  now: () => number = Date.now,
-): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
-}
-
 /**
  * A sink's credential read through the secret provider, its failure as a request error: an
  * unreachable vault is transient, a missing or forbidden secret needs the user.

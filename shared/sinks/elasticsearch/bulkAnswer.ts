@@ -7,7 +7,8 @@
  * good. For a request failed as a whole, see classifyElasticsearchError.
  */
 import { errors } from '@elastic/elasticsearch';
-import { retryAfterMsOf, SinkRequestError } from '../delivery/errors';
+import { parseRetryAfter } from '../../managementApi/retryPolicy';
+import { SinkRequestError } from '../delivery/errors';
 import type { ItemOutcome } from '../delivery/model';
 
 export const SINK_NAME = 'elasticsearch';
@@ -81,7 +82,10 @@ export function classifyElasticsearchError(error: unknown): SinkRequestError {
       `${status} ${typeof cause === 'object' ? describeCause(cause) : String(cause ?? body ?? '')}`.trim();
     const headers = error.meta.headers ?? {};
     const retryAfterRaw = headers['retry-after'];
-    const retryAfterMs = retryAfterMsOf(Array.isArray(retryAfterRaw) ? retryAfterRaw[0] : retryAfterRaw);
+    const retryAfterMs = parseRetryAfter(
+      Array.isArray(retryAfterRaw) ? retryAfterRaw[0] : retryAfterRaw,
+      new Date(),
+    );
     const details = { statusCode: status, code, retryAfterMs, cause: error };
     if (status === 401 || status === 403)
       return new SinkRequestError(SINK_NAME, 'auth', keyAdvice(reason), details);

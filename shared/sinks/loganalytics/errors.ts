@@ -3,7 +3,8 @@
  * upload call as a RestError with the HTTP status, the service's error code and the response headers
  * (Retry-After on 429 and 503); token failures come from @azure/identity.
  */
-import { retryAfterMsOf, SinkRequestError } from '../delivery/errors';
+import { parseRetryAfter } from '../../managementApi/retryPolicy';
+import { SinkRequestError } from '../delivery/errors';
 
 export const SINK_NAME = 'loganalytics';
 
@@ -35,7 +36,7 @@ export function classifyLogsIngestionError(error: unknown): SinkRequestError & {
   if (isRestError(error) && error.statusCode !== undefined) {
     const status = error.statusCode;
     const code = error.code;
-    const retryAfterMs = retryAfterMsOf(error.response?.headers?.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(error.response?.headers?.get('retry-after'), new Date());
     const details = { statusCode: status, code, retryAfterMs, cause: error };
     const said = `${status}${code ? ` ${code}` : ''}: ${message}`;
     if (status === 401 || status === 403) {

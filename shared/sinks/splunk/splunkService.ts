@@ -9,7 +9,8 @@
  * the cached value at once, so a token renewed in Key Vault is used at the next try.
  */
 import { randomUUID } from 'node:crypto';
-import { readSinkSecret, retryAfterMsOf, SinkRequestError } from '../delivery/errors';
+import { parseRetryAfter } from '../../managementApi/retryPolicy';
+import { readSinkSecret, SinkRequestError } from '../delivery/errors';
 import type {
   BatchSinkService,
   EncodedEvent,
@@ -135,7 +136,7 @@ export class SplunkHecService implements BatchSinkService {
     return {
       status: res.status,
       answer: parseHecAnswer(text),
-      retryAfterMs: retryAfterMsOf(res.headers.get('retry-after')),
+      retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), new Date()),
     };
   }
 }

@@ -9,9 +9,9 @@
  */
 import { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import { storageErrorDetails } from '../storage/storageError';
 import {
+  contentFileName,
   ContentBlobRef,
   EventSink,
   ndjsonLine,
@@ -35,7 +35,7 @@ const CHUNK_BYTES = 64 * 1024;
  * same blob has it, and both must land on the same path or every event is written twice.
  */
 export function sinkPathFor(blob: ContentBlobRef): string {
-  const hash = createHash('sha256').update(blob.contentId, 'utf8').digest('hex').slice(0, 32);
+  const hash = contentFileName(blob.contentId);
   const prefix = `${encodeURIComponent(blob.tenantId)}/${encodeURIComponent(blob.contentType)}`;
   const created = contentIdTime(blob.contentId);
   if (created === undefined) return `${prefix}/undated/${hash}.ndjson`;

@@ -7,11 +7,25 @@
  */
 import { serializedJsonOf } from '../rawJson';
 import type { ContentType } from '../contentTypes';
+import { sha256Hex } from '../state/tableKeys';
 
 export interface ContentBlobRef {
   tenantId: string;
   contentType: ContentType;
   contentId: string;
+}
+
+/** The name a content blob's output files share in every sink: 32 hex digits of sha256(contentId). */
+export function contentFileName(contentId: string): string {
+  return sha256Hex(contentId).slice(0, 32);
+}
+
+/**
+ * An id for an event that has no usable `event.id` (a pipeline_error for a record without Id), from
+ * its blob and position: a retry of the same blob gives the same event the same id.
+ */
+export function positionalEventId(blob: ContentBlobRef, position: number): string {
+  return sha256Hex(`${blob.tenantId}\n${blob.contentId}\n${position}`);
 }
 
 export interface SinkWriteResult {

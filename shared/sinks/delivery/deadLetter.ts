@@ -6,9 +6,9 @@
  * copies, and memory stays bounded by one block however many events are refused.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { StorageOperationError } from '../../storage/storageError';
-import type { ContentBlobRef } from '../sink';
+import { contentFileName, type ContentBlobRef } from '../sink';
 import { containerCreator } from '../../storage/containerCreator';
 
 export interface DeadLetterEntry {
@@ -36,7 +36,7 @@ export interface DeadLetterStore {
 export const DEAD_LETTER_PREFIX = 'deadletter';
 
 export function deadLetterPathFor(sink: string, blob: ContentBlobRef): string {
-  const hash = createHash('sha256').update(blob.contentId, 'utf8').digest('hex').slice(0, 32);
+  const hash = contentFileName(blob.contentId);
   return [
     DEAD_LETTER_PREFIX,
     encodeURIComponent(sink),

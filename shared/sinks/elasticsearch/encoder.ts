@@ -4,8 +4,7 @@
  * streams accept, and with `_id` = event.id a record sent twice is a 409 conflict instead of a
  * second copy.
  */
-import { createHash } from 'node:crypto';
-import type { ContentBlobRef } from '../sink';
+import { positionalEventId, type ContentBlobRef } from '../sink';
 import type { EncodedEvent, SinkEvent } from '../delivery/model';
 
 /** Elasticsearch refuses an _id over 512 bytes. */
@@ -17,7 +16,7 @@ const MAX_ID_BYTES = 512;
  */
 export function documentIdOf(event: SinkEvent, blob: ContentBlobRef): string {
   if (event.eventId !== undefined && Buffer.byteLength(event.eventId) <= MAX_ID_BYTES) return event.eventId;
-  return createHash('sha256').update(`${blob.tenantId}\n${blob.contentId}\n${event.position}`).digest('hex');
+  return positionalEventId(blob, event.position);
 }
 
 export function encodeBulkCreate(event: SinkEvent, blob: ContentBlobRef): EncodedEvent {

@@ -4,9 +4,8 @@
  * time), `messageId` is `event.id` so consumers can drop Microsoft's repeated records, and the
  * application properties `tenantId` and `contentType` let them route without parsing the body.
  */
-import { createHash } from 'node:crypto';
 import type { EncodedEvent, SinkEvent } from '../delivery/model';
-import type { ContentBlobRef } from '../sink';
+import { positionalEventId, type ContentBlobRef } from '../sink';
 
 export const EVENT_BODY_CONTENT_TYPE = 'application/json';
 
@@ -27,7 +26,7 @@ export interface EventHubEvent {
 /** event.id (the record Id); without one, an id from the blob and position, which a retry repeats. */
 export function messageIdOf(event: SinkEvent, blob: ContentBlobRef): string {
   if (event.eventId !== undefined) return event.eventId;
-  return createHash('sha256').update(`${blob.tenantId}\n${blob.contentId}\n${event.position}`).digest('hex');
+  return positionalEventId(blob, event.position);
 }
 
 export function encodeEventHubEvent(event: SinkEvent, blob: ContentBlobRef): EncodedEvent {

@@ -34,6 +34,7 @@ import { createStorageClients, StorageClients } from '../shared/storage/clients'
 import { CachedTenantDirectory, type TenantDirectory } from '../shared/tenants/tenantDirectory';
 import { TenantRegistry } from '../shared/tenants/tenantRegistry';
 import { credentialCacheKey } from '../shared/secrets/tenantCredential';
+import { retryableOnce } from '../shared/retryableOnce';
 
 export interface ServiceOptions {
   /** Where service-level logs and alerts go (each invocation also logs through its own context). */
@@ -214,7 +215,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       contentType === 'DLP.All' ? await sensitiveTypes.lookupFor(tenant.tenantId) : undefined,
   });
 
-  const ensureTenants = once(async () => {
+  const ensureTenants = retryableOnce(async () => {
     await registry.ensureExists();
     const seeded = await registry.seed(config.tenants);
     if (seeded.added.length > 0 || seeded.updated.length > 0) {
@@ -268,18 +269,6 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
     ensureStorage,
     ensureTenants,
     ensureQueue: () => queue.ensureExists(),
-  };
-}
-
-/** Runs `work` once; a failure is not kept, so the next call tries again. */
-function once(work: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => {
-    done ??= work().catch((e: unknown) => {
-      done = undefined;
-      throw e;
-    });
-    return done;
   };
 }
 

@@ -4,6 +4,7 @@
  * the state table; writes are conditional on the ETag so two instances cannot both send one alert.
  */
 import type { TableClient } from '@azure/data-tables';
+import { retryableOnce } from '../retryableOnce';
 import type { ExpiryState } from './expiry';
 
 export interface StoredExpiryState {
@@ -27,7 +28,8 @@ interface ExpiryRow {
 }
 
 export class TableExpiryStateStore implements ExpiryStateStore {
-  private tableReady?: Promise<void>;
+  // createTable treats "already exists" as success.
+  private readonly ensureTable = retryableOnce(() => this.table.createTable());
 
   constructor(private readonly table: TableClient) {}
 
@@ -59,15 +61,6 @@ export class TableExpiryStateStore implements ExpiryStateStore {
       if (status === 409 || status === 412) return false;
       throw e;
     }
-  }
-
-  private ensureTable(): Promise<void> {
-    // createTable treats "already exists" as success.
-    this.tableReady ??= this.table.createTable().catch((e: unknown) => {
-      this.tableReady = undefined;
-      throw e;
-    });
-    return this.tableReady;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
+import { retryableOnce } from '../retryableOnce';
 import { StorageOperationError } from './storageError';
 
 /**
@@ -6,15 +7,12 @@ import { StorageOperationError } from './storageError';
  * again after a failure (the table twin is state/ensureTable.ts's tableCreator).
  */
 export function containerCreator(container: ContainerClient): () => Promise<void> {
-  let ready: Promise<void> | undefined;
-  return () => {
-    ready ??= container.createIfNotExists().then(
+  return retryableOnce(() =>
+    container.createIfNotExists().then(
       () => undefined,
       (error: unknown) => {
-        ready = undefined;
         throw new StorageOperationError(`create container ${container.containerName}`, error);
       },
-    );
-    return ready;
-  };
+    ),
+  );
 }

@@ -220,40 +220,32 @@ export async function runMaintenance(
   if (wholeRun) {
     await writeRotation(services, logger, nextStartAt(ordered, ordered.length - report.notStarted.length));
   }
-  // Global work: only on a run over every tenant, as the timer does.
-  if (tasks.has('ledgerPrune') && !options.tenantIds) {
+  // Global work: only on a run over every tenant, as the timer does. A step that fails counts as a
+  // failure and is tried again next run; it never stops the others.
+  const globalStep = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
     try {
-      report.ledgerPruned = await services.ledger.pruneFinishedBefore(
-        new Date(now.getTime() - LEDGER_RETENTION_MS),
-      );
+      return await work();
     } catch (error) {
       report.failures += 1;
-      logger.warn('could not prune old ledger entries; will try again next run', {
-        reason: describeError(error),
-      });
+      logger.warn(`could not ${what}; will try again next run`, { reason: describeError(error) });
+      return undefined;
     }
-    if (services.recordIdLog) {
-      try {
-        report.recordLogsPruned = await services.recordIdLog.pruneNotModifiedSince(
-          new Date(now.getTime() - RECORD_DEDUPE_WINDOW_MS),
-        );
-      } catch (error) {
-        report.failures += 1;
-        logger.warn('could not prune old record-Id logs; will try again next run', {
-          reason: describeError(error),
-        });
-      }
+  };
+  if (tasks.has('ledgerPrune') && !options.tenantIds) {
+    report.ledgerPruned = await globalStep('prune old ledger entries', () =>
+      services.ledger.pruneFinishedBefore(new Date(now.getTime() - LEDGER_RETENTION_MS)),
+    );
+    const recordIdLog = services.recordIdLog;
+    if (recordIdLog) {
+      report.recordLogsPruned = await globalStep('prune old record-Id logs', () =>
+        recordIdLog.pruneNotModifiedSince(new Date(now.getTime() - RECORD_DEDUPE_WINDOW_MS)),
+      );
     }
   }
   if (tasks.has('poisonQueue') && !options.tenantIds) {
-    try {
-      report.poisonDepth = await watchPoisonQueue(services, logger, now);
-    } catch (error) {
-      report.failures += 1;
-      logger.warn('could not check the poison queue; will try again next run', {
-        reason: describeError(error),
-      });
-    }
+    report.poisonDepth = await globalStep('check the poison queue', () =>
+      watchPoisonQueue(services, logger, now),
+    );
   }
   // A refused token starts an expiry check of its own (AADSTS7000222 → critical alert): let it finish.
   await services.expiryWatch.settled();

@@ -137,9 +137,7 @@ export function createServices(config: AppConfig, options: ServiceOptions): Rece
       blobWriter,
       delivery: options.delivery,
     });
-  const certificates = createCertificateProvider(config, azureCredential, {
-    disableChallengeResourceVerification: options.disableKeyVaultChallengeVerification,
-  });
+  const certificates = createCertificateProvider(secrets);
   const assertionSources = new Map<string, TokenCredential>();
   const assertionSourceFor = (clientId: string): TokenCredential => {
     let source = assertionSources.get(clientId);

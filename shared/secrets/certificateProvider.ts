@@ -5,16 +5,10 @@
  * certificate renewed by its auto-renewal policy is used without a restart. Locally: a PEM file.
  */
 import { readFile } from 'node:fs/promises';
-import type { TokenCredential } from '@azure/identity';
-import {
-  credentialOf,
-  type AppConfig,
-  type TenantCertificateSource,
-  type TenantConfig,
-} from '../config/settings';
+import { credentialOf, type TenantCertificateSource, type TenantConfig } from '../config/settings';
 import { parseCertificatePem, type ClientCertificate } from './certificate';
 import { SecretUnavailableError } from './errors';
-import { createKeyVaultSecretClient, KeyVaultSecretProvider } from './secretProvider';
+import { KeyVaultSecretProvider, type ClientSecretProvider } from './secretProvider';
 
 export interface ClientCertificateProvider {
   get(tenant: TenantConfig): Promise<ClientCertificate>;
@@ -85,16 +79,12 @@ export class FileCertificateProvider implements ClientCertificateProvider {
   }
 }
 
-/** Key Vault when KEY_VAULT_URL is set, else PEM files (local runs). */
-export function createCertificateProvider(
-  config: Pick<AppConfig, 'keyVault'>,
-  credential: TokenCredential,
-  options: { disableChallengeResourceVerification?: boolean } = {},
-): ClientCertificateProvider {
-  if (!config.keyVault.url) return new FileCertificateProvider();
-  return new KeyVaultCertificateProvider(
-    new KeyVaultSecretProvider(createKeyVaultSecretClient(config.keyVault.url, credential, options), {
-      cacheSeconds: config.keyVault.secretCacheSeconds,
-    }),
-  );
+/**
+ * Key Vault when the client secrets come from it (KEY_VAULT_URL is set), read through the same
+ * provider and cache; else PEM files (local runs).
+ */
+export function createCertificateProvider(secrets: ClientSecretProvider): ClientCertificateProvider {
+  return secrets instanceof KeyVaultSecretProvider
+    ? new KeyVaultCertificateProvider(secrets)
+    : new FileCertificateProvider();
 }

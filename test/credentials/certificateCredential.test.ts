@@ -3,9 +3,18 @@ import { startKeyVaultStandIn, type KeyVaultStandIn } from '../../local/keyVault
 import type { Simulator } from '../../local/simulator';
 import type { TenantConfig } from '../../shared/config/settings';
 import { RotatingClientCertificateCredential } from '../../shared/secrets/certificateCredential';
-import { KeyVaultCertificateProvider } from '../../shared/secrets/certificateProvider';
+import {
+  createCertificateProvider,
+  FileCertificateProvider,
+  KeyVaultCertificateProvider,
+  type ClientCertificateProvider,
+} from '../../shared/secrets/certificateProvider';
 import { SecretRejectedError } from '../../shared/secrets/errors';
-import { createKeyVaultSecretClient, KeyVaultSecretProvider } from '../../shared/secrets/secretProvider';
+import {
+  createKeyVaultSecretClient,
+  EnvironmentSecretProvider,
+  KeyVaultSecretProvider,
+} from '../../shared/secrets/secretProvider';
 import { StaticTokenCredential } from '../secrets/support/staticCredential';
 import { CLIENT, TENANT, startTestSimulator } from '../simulator/harness';
 import { makeCertificate, type TestCertificate } from './certificates';
@@ -31,12 +40,20 @@ describe('certificate credential: real ClientCertificateCredential against the s
     tenant = simulatedTenant(sim, TENANT, CLIENT, { kind: 'certificate', keyVaultCertificateName: name });
   });
 
-  function provider(): KeyVaultCertificateProvider {
+  /** As the services make it: through the client secrets' Key Vault provider. */
+  function provider(): ClientCertificateProvider {
     const client = createKeyVaultSecretClient(vault.vaultUrl, new StaticTokenCredential(), {
       disableChallengeResourceVerification: true,
     });
-    return new KeyVaultCertificateProvider(new KeyVaultSecretProvider(client, { cacheSeconds: 3600 }));
+    return createCertificateProvider(new KeyVaultSecretProvider(client, { cacheSeconds: 3600 }));
   }
+
+  it('reads certificates through the Key Vault provider the client secrets use, else from PEM files', () => {
+    expect(provider()).toBeInstanceOf(KeyVaultCertificateProvider);
+    expect(createCertificateProvider(new EnvironmentSecretProvider())).toBeInstanceOf(
+      FileCertificateProvider,
+    );
+  });
 
   function store(cert: TestCertificate): void {
     vault.setSecret(name, cert.pem, { contentType: PEM, expiresOn: cert.notAfter });

@@ -14,15 +14,19 @@ export interface RetryDelay {
 export const DEFAULT_RETRY_DELAY: RetryDelay = { baseMs: 1000, maxMs: 30_000 };
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
+/** min(maxMs, baseMs * 2^(attempt-1)); `attempt` counts from 1. */
+function backoffCeiling(attempt: number, delay: RetryDelay): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  return Math.min(delay.maxMs, delay.baseMs * 2 ** exponent);
+}
+
 /** Full jitter: uniform in [0, min(maxMs, baseMs * 2^(attempt-1))]. `attempt` counts from 1. */
 export function backoffDelayMs(
   attempt: number,
   delay: RetryDelay,
   random: () => number = Math.random,
 ): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
-  const ceiling = Math.min(delay.maxMs, delay.baseMs * 2 ** exponent);
-  return Math.floor(clamp01(random()) * ceiling);
+  return Math.floor(clamp01(random()) * backoffCeiling(attempt, delay));
 }
 
 /**
@@ -35,8 +39,7 @@ export function halfJitterBackoffMs(
   delay: RetryDelay,
   random: () => number = Math.random,
 ): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
-  const ceiling = Math.min(delay.maxMs, delay.baseMs * 2 ** exponent);
+  const ceiling = backoffCeiling(attempt, delay);
   return Math.round(ceiling / 2 + clamp01(random()) * (ceiling / 2));
 }
 
